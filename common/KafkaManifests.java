@@ -1,0 +1,297 @@
+package common;
+
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.AffinityBuilder;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * The Kubernetes objects of a Kafka cluster: KRaft, every pod a combined broker and controller, built from a
+ * {@link ClusterProfile}. Pure: builds objects, talks to nothing.
+ */
+public final class KafkaManifests {
+    public static final String DEFAULT_IMAGE = "apache/kafka:" + ToolVersion.KAFKA;
+    public static final String MANAGED_BY = "kafka-k8s-setup";
+    /** The official image's entrypoint: renders server.properties from KAFKA_* variables, formats storage, starts. */
+    public static final String IMAGE_ENTRYPOINT = "/etc/kafka/docker/run";
+    /** The image's non-root user (appuser). */
+    public static final long IMAGE_USER = 1000L;
+    /** The PVC's mount point. Kafka's log dir is a folder inside it: a volume root may hold lost+found. */
+    public static final String DATA_MOUNT = "/var/lib/kafka";
+    public static final String LOG_DIR = DATA_MOUNT + "/data";
+    public static final String DATA_VOLUME = "data";
+
+    private final ClusterProfile profile;
+    private final String namespace;
+    private final String image;
+    private final String storageSize;
+    private final String storageClass;
+
+    /**
+     * @param storageSize  the PVC size per broker, or null for the profile's
+     * @param storageClass the PVCs' storage class, or null for the cluster's default
+     */
+    public KafkaManifests(ClusterProfile profile, String namespace, String image, String storageSize,
+            String storageClass) {
+        this.profile = profile;
+        this.namespace = namespace;
+        this.image = image;
+        this.storageSize = storageSize == null ? profile.storageSize : storageSize;
+        this.storageClass = storageClass;
+    }
+
+    /** Every object, in the order they should be applied. */
+    public List<HasMetadata> all() {
+        List<HasMetadata> objects = new ArrayList<>(List.of(namespace(), headlessService(), clientService(),
+                statefulSet()));
+        if (profile.highlyAvailable()) {
+            objects.add(podDisruptionBudget());
+        }
+        return objects;
+    }
+
+    public Namespace namespace() {
+        return new NamespaceBuilder().withNewMetadata().withName(namespace).withLabels(managedLabels()).endMetadata()
+                .build();
+    }
+
+    /** Clients inside the cluster bootstrap through this Service. */
+    public Service clientService() {
+        return new ServiceBuilder()
+                .withNewMetadata().withName(KafkaEndpoints.CLIENT_SERVICE).withNamespace(namespace)
+                .withLabels(labels()).endMetadata()
+                .withNewSpec().withType("ClusterIP").withSelector(selector())
+                .withPorts(port("kafka", KafkaEndpoints.CLIENT_PORT)).endSpec()
+                .build();
+    }
+
+    /**
+     * Gives every pod a stable DNS name. Publishes not-ready addresses: controllers must find each other before any
+     * pod can be Ready.
+     */
+    public Service headlessService() {
+        return new ServiceBuilder()
+                .withNewMetadata().withName(KafkaEndpoints.HEADLESS_SERVICE).withNamespace(namespace)
+                .withLabels(labels()).endMetadata()
+                .withNewSpec().withClusterIP("None").withPublishNotReadyAddresses(true).withSelector(selector())
+                .withPorts(port("kafka", KafkaEndpoints.CLIENT_PORT),
+                        port("controller", KafkaEndpoints.CONTROLLER_PORT))
+                .endSpec()
+                .build();
+    }
+
+    public StatefulSet statefulSet() {
+        return new StatefulSetBuilder()
+                .withNewMetadata().withName(KafkaEndpoints.CLUSTER_NAME).withNamespace(namespace)
+                .withLabels(labels()).endMetadata()
+                .withNewSpec()
+                .withReplicas(profile.replicas)
+                .withServiceName(KafkaEndpoints.HEADLESS_SERVICE)
+                // OrderedReady would deadlock: pod 0 cannot be Ready before a quorum, which needs pods 1 and 2.
+                .withPodManagementPolicy("Parallel")
+                .withNewSelector().withMatchLabels(selector()).endSelector()
+                .withNewPersistentVolumeClaimRetentionPolicy().withWhenDeleted("Retain").withWhenScaled("Retain")
+                .endPersistentVolumeClaimRetentionPolicy()
+                .withNewTemplate()
+                .withNewMetadata().withLabels(labels()).endMetadata()
+                .withNewSpec()
+                // Service links would add KAFKA_SERVICE_HOST, KAFKA_PORT, ...: the image turns them into bogus properties.
+                .withEnableServiceLinks(false)
+                .withTerminationGracePeriodSeconds(60L)
+                .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(IMAGE_USER).withRunAsGroup(IMAGE_USER)
+                .withFsGroup(IMAGE_USER).endSecurityContext()
+                .withAffinity(profile.highlyAvailable() ? spreadAcrossNodes() : null)
+                .withContainers(kafkaContainer())
+                .endSpec()
+                .endTemplate()
+                .withVolumeClaimTemplates(dataVolumeClaim())
+                .endSpec()
+                .build();
+    }
+
+    /** At most one broker down for voluntary disruptions (drains, upgrades): the quorum and min ISR hold. */
+    public PodDisruptionBudget podDisruptionBudget() {
+        return new PodDisruptionBudgetBuilder()
+                .withNewMetadata().withName(KafkaEndpoints.CLUSTER_NAME).withNamespace(namespace)
+                .withLabels(labels()).endMetadata()
+                .withNewSpec().withMaxUnavailable(new IntOrString(1))
+                .withNewSelector().withMatchLabels(selector()).endSelector().endSpec()
+                .build();
+    }
+
+    /**
+     * The KRaft cluster id: the same on every node and on every run for the same namespace (a name-based UUID),
+     * in Kafka's base64url form.
+     */
+    public String clusterId() {
+        UUID uuid = UUID.nameUUIDFromBytes((MANAGED_BY + "/" + namespace + "/" + KafkaEndpoints.CLUSTER_NAME)
+                .getBytes(StandardCharsets.UTF_8));
+        ByteBuffer bytes = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits())
+                .putLong(uuid.getLeastSignificantBits());
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+    }
+
+    /** The static KRaft voter set: every replica, addressed through the headless Service. */
+    public String quorumVoters() {
+        return IntStream.range(0, profile.replicas)
+                .mapToObj(i -> i + "@" + KafkaEndpoints.podHost(namespace, i) + ":" + KafkaEndpoints.CONTROLLER_PORT)
+                .collect(Collectors.joining(","));
+    }
+
+    private Container kafkaContainer() {
+        return new ContainerBuilder()
+                .withName("kafka")
+                .withImage(image)
+                .withCommand("/bin/sh", "-c", startScript())
+                .withEnv(environment().entrySet().stream().map(e -> new EnvVar(e.getKey(), e.getValue(), null))
+                        .toList())
+                .withPorts(
+                        containerPort("kafka", KafkaEndpoints.CLIENT_PORT),
+                        containerPort("controller", KafkaEndpoints.CONTROLLER_PORT),
+                        containerPort("port-forward", KafkaEndpoints.PORT_FORWARD_PORT))
+                .withResources(resources())
+                .withVolumeMounts(new VolumeMountBuilder().withName(DATA_VOLUME)
+                        .withMountPath(DATA_MOUNT).build())
+                // The client port accepts only once the broker has joined the quorum and loaded its metadata.
+                .withStartupProbe(tcpProbe(KafkaEndpoints.CLIENT_PORT, 5, 60))
+                .withReadinessProbe(tcpProbe(KafkaEndpoints.CLIENT_PORT, 5, 3))
+                .withLivenessProbe(tcpProbe(KafkaEndpoints.CONTROLLER_PORT, 10, 6))
+                .withNewSecurityContext().withAllowPrivilegeEscalation(false).withNewCapabilities().withDrop("ALL")
+                .endCapabilities().endSecurityContext()
+                .build();
+    }
+
+    /**
+     * The node id and advertised addresses depend on the pod's ordinal, known only inside the pod: derive them from
+     * the host name (kafka-2 → 2), then hand over to the image's own entrypoint. POSIX sh, for any image shell.
+     */
+    public String startScript() {
+        return String.join("\n",
+                "ordinal=\"${HOSTNAME##*-}\"",
+                "export KAFKA_NODE_ID=\"$ordinal\"",
+                "export KAFKA_ADVERTISED_LISTENERS=\"PLAINTEXT://${HOSTNAME}." + KafkaEndpoints.podDomain(namespace)
+                        + ":" + KafkaEndpoints.CLIENT_PORT
+                        + ",PORT_FORWARD://localhost:$((" + KafkaEndpoints.PORT_FORWARD_BASE + " + ordinal))\"",
+                "exec " + IMAGE_ENTRYPOINT);
+    }
+
+    /**
+     * Every property the node needs, set explicitly: once any KAFKA_* variable is set, the image supplies no
+     * defaults (no listeners, no log dir, no quorum).
+     */
+    public Map<String, String> environment() {
+        int replication = profile.replicationFactor();
+        String minIsr = String.valueOf(profile.minInsyncReplicas);
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("CLUSTER_ID", clusterId());
+        env.put("KAFKA_PROCESS_ROLES", "broker,controller");
+        env.put("KAFKA_LISTENERS", "PLAINTEXT://:" + KafkaEndpoints.CLIENT_PORT
+                + ",CONTROLLER://:" + KafkaEndpoints.CONTROLLER_PORT
+                + ",PORT_FORWARD://:" + KafkaEndpoints.PORT_FORWARD_PORT);
+        env.put("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PORT_FORWARD:PLAINTEXT");
+        env.put("KAFKA_INTER_BROKER_LISTENER_NAME", "PLAINTEXT");
+        env.put("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER");
+        env.put("KAFKA_CONTROLLER_QUORUM_VOTERS", quorumVoters());
+        env.put("KAFKA_LOG_DIRS", LOG_DIR);
+        env.put("KAFKA_DEFAULT_REPLICATION_FACTOR", String.valueOf(replication));
+        env.put("KAFKA_MIN_INSYNC_REPLICAS", minIsr);
+        env.put("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", String.valueOf(replication));
+        env.put("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", String.valueOf(replication));
+        env.put("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", minIsr);
+        env.put("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR", String.valueOf(replication));
+        env.put("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR", minIsr);
+        env.put("KAFKA_HEAP_OPTS", profile.heapOptions);
+        return env;
+    }
+
+    private ResourceRequirements resources() {
+        Map<String, Quantity> amounts = Map.of("memory", new Quantity(profile.memory), "cpu", new Quantity(profile.cpu));
+        return new ResourceRequirementsBuilder().withRequests(amounts).withLimits(amounts).build();
+    }
+
+    private PersistentVolumeClaim dataVolumeClaim() {
+        return new PersistentVolumeClaimBuilder()
+                .withNewMetadata().withName(DATA_VOLUME).withLabels(labels()).endMetadata()
+                .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName(storageClass)
+                .withNewResources().withRequests(Map.of("storage", new Quantity(storageSize))).endResources()
+                .endSpec()
+                .build();
+    }
+
+    private Affinity spreadAcrossNodes() {
+        return new AffinityBuilder()
+                .withNewPodAntiAffinity()
+                .addNewPreferredDuringSchedulingIgnoredDuringExecution()
+                .withWeight(100)
+                .withNewPodAffinityTerm().withTopologyKey("kubernetes.io/hostname")
+                .withNewLabelSelector().withMatchLabels(selector()).endLabelSelector()
+                .endPodAffinityTerm()
+                .endPreferredDuringSchedulingIgnoredDuringExecution()
+                .endPodAntiAffinity()
+                .build();
+    }
+
+    private static Probe tcpProbe(int port, int periodSeconds, int failureThreshold) {
+        return new ProbeBuilder().withNewTcpSocket().withPort(new IntOrString(port)).endTcpSocket()
+                .withPeriodSeconds(periodSeconds).withFailureThreshold(failureThreshold).withTimeoutSeconds(3)
+                .build();
+    }
+
+    private static ServicePort port(String name, int port) {
+        return new ServicePortBuilder().withName(name).withPort(port).withTargetPort(new IntOrString(port))
+                .withProtocol("TCP").build();
+    }
+
+    private static ContainerPort containerPort(String name, int port) {
+        return new ContainerPortBuilder().withName(name).withContainerPort(port)
+                .withProtocol("TCP").build();
+    }
+
+    private static Map<String, String> selector() {
+        return Map.of("app", KafkaEndpoints.CLUSTER_NAME);
+    }
+
+    private static Map<String, String> managedLabels() {
+        return Map.of("app.kubernetes.io/managed-by", MANAGED_BY);
+    }
+
+    private static Map<String, String> labels() {
+        Map<String, String> labels = new LinkedHashMap<>(selector());
+        labels.put("app.kubernetes.io/name", "kafka");
+        labels.putAll(managedLabels());
+        return labels;
+    }
+}

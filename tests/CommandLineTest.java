@@ -1,0 +1,100 @@
+package tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import common.ClusterProfile;
+import common.KafkaManifests;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import tests.support.Scripts;
+
+/** The scripts run as processes through ./jbang, as a user runs them: output, exit codes, no cluster needed. */
+class CommandLineTest {
+    /** No kubeconfig anywhere: the commands below must not need one. */
+    private static Map<String, String> noCluster() throws Exception {
+        Path home = Files.createTempDirectory("no-kube-home");
+        return Map.of("KUBECONFIG", home.resolve("missing-kubeconfig").toString());
+    }
+
+    @Test
+    void getConnectionPrintsTheServiceAddressAndNothingElse() throws Exception {
+        Scripts.Result result = Scripts.run(noCluster(), Duration.ofMinutes(3), "get_connection.java");
+        assertEquals(0, result.exitCode(), result.toString());
+        assertEquals("kafka.kafka.svc.cluster.local:9092\n", result.stdout());
+    }
+
+    @Test
+    void getConnectionFollowsTheNamespace() throws Exception {
+        Scripts.Result result = Scripts.run(noCluster(), Duration.ofMinutes(3), "get_connection.java", "-n", "team-a");
+        assertEquals(0, result.exitCode(), result.toString());
+        assertEquals("kafka.team-a.svc.cluster.local:9092\n", result.stdout());
+    }
+
+    @Test
+    void anInvalidNamespaceIsAUsageError() {
+        Scripts.Result result = Scripts.run("get_connection.java", "-n", "Team_A");
+        assertEquals(2, result.exitCode(), result.toString());
+        assertEquals("", result.stdout());
+        assertEquals(1, result.stderr().lines().count(), result.stderr());
+    }
+
+    @Test
+    void anUnknownProfileIsAUsageErrorNamingTheValidOnes() {
+        Scripts.Result result = Scripts.run("deploy.java", "staging", "--dry-run");
+        assertEquals(2, result.exitCode(), result.toString());
+        assertEquals("", result.stdout());
+        assertEquals(1, result.stderr().lines().count(), result.stderr());
+        assertTrue(result.stderr().contains("staging") && result.stderr().contains("dev")
+                && result.stderr().contains("prod"), result.stderr());
+    }
+
+    @Test
+    void anInvalidStorageSizeIsAUsageError() {
+        Scripts.Result result = Scripts.run("deploy.java", "--dry-run", "--storage-size", "lots");
+        assertEquals(2, result.exitCode(), result.toString());
+        assertEquals("", result.stdout());
+        assertTrue(result.stderr().contains("--storage-size"), result.stderr());
+    }
+
+    @ParameterizedTest
+    @EnumSource(ClusterProfile.class)
+    void dryRunPrintsYamlThatParsesBackIntoTheRenderedObjectsWithoutAnyKubeconfig(ClusterProfile profile)
+            throws Exception {
+        Scripts.Result result = Scripts.run(noCluster(), Duration.ofMinutes(3), "deploy.java", profile.id(),
+                "--dry-run", "-n", "team-a");
+        assertEquals(0, result.exitCode(), result.toString());
+        List<HasMetadata> expected = new KafkaManifests(profile, "team-a", KafkaManifests.DEFAULT_IMAGE, null, null)
+                .all();
+        List<HasMetadata> parsed = new KubernetesSerialization().unmarshal(
+                new ByteArrayInputStream(result.stdout().getBytes(StandardCharsets.UTF_8)));
+        assertEquals(expected, parsed);
+    }
+
+    @Test
+    void dryRunHonoursImageAndStorageOptions() throws Exception {
+        Scripts.Result result = Scripts.run(noCluster(), Duration.ofMinutes(3), "deploy.java", "prod", "--dry-run",
+                "--image", "registry.example/kafka:4.4.0", "--storage-size", "50Gi", "--storage-class", "gp3");
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.stdout().contains("image: \"registry.example/kafka:4.4.0\""), result.stdout());
+        assertTrue(result.stdout().contains("storage: \"50Gi\""), result.stdout());
+        assertTrue(result.stdout().contains("storageClassName: \"gp3\""), result.stdout());
+    }
+
+    @Test
+    void versionNamesTheToolAndKafka() {
+        Scripts.Result result = Scripts.run("deploy.java", "--version");
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.stdout().contains("Apache Kafka 4.4.0"), result.stdout());
+    }
+}

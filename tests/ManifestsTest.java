@@ -1,0 +1,235 @@
+package tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import common.ClusterProfile;
+import common.KafkaManifests;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The rendered objects, dev and prod: every number and rule the cluster depends on. */
+class ManifestsTest {
+    private static KafkaManifests render(ClusterProfile profile) {
+        return new KafkaManifests(profile, "kafka", KafkaManifests.DEFAULT_IMAGE, null, null);
+    }
+
+    private static Container kafkaContainer(StatefulSet statefulSet) {
+        return statefulSet.getSpec().getTemplate().getSpec().getContainers().get(0);
+    }
+
+    private static Map<String, String> env(StatefulSet statefulSet) {
+        return kafkaContainer(statefulSet).getEnv().stream()
+                .collect(Collectors.toMap(e -> e.getName(), e -> e.getValue()));
+    }
+
+    @Test
+    void devIsOneBrokerWith512MiAndHalfACpuAndRequestsEqualLimits() {
+        StatefulSet statefulSet = render(ClusterProfile.DEV).statefulSet();
+        Container kafka = kafkaContainer(statefulSet);
+        assertEquals(1, statefulSet.getSpec().getReplicas());
+        assertEquals(new Quantity("512Mi"), kafka.getResources().getLimits().get("memory"));
+        assertEquals(new Quantity("500m"), kafka.getResources().getLimits().get("cpu"));
+        assertEquals(kafka.getResources().getLimits(), kafka.getResources().getRequests());
+        assertEquals("-Xmx256m -Xms256m", env(statefulSet).get("KAFKA_HEAP_OPTS"));
+    }
+
+    @Test
+    void prodIsThreeBrokersWith2GiAndOneCpuAndRequestsEqualLimits() {
+        StatefulSet statefulSet = render(ClusterProfile.PROD).statefulSet();
+        Container kafka = kafkaContainer(statefulSet);
+        assertEquals(3, statefulSet.getSpec().getReplicas());
+        assertEquals(new Quantity("2Gi"), kafka.getResources().getLimits().get("memory"));
+        assertEquals(new Quantity("1"), kafka.getResources().getLimits().get("cpu"));
+        assertEquals(kafka.getResources().getLimits(), kafka.getResources().getRequests());
+        assertEquals("-Xmx1g -Xms1g", env(statefulSet).get("KAFKA_HEAP_OPTS"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(ClusterProfile.class)
+    void heapIsAtMostHalfTheMemoryLimit(ClusterProfile profile) {
+        StatefulSet statefulSet = render(profile).statefulSet();
+        long limit = Quantity.getAmountInBytes(kafkaContainer(statefulSet).getResources().getLimits().get("memory"))
+                .longValueExact();
+        String heap = env(statefulSet).get("KAFKA_HEAP_OPTS");
+        for (String flag : heap.split(" ")) {
+            assertTrue(flag.startsWith("-Xmx") || flag.startsWith("-Xms"), flag);
+            assertTrue(bytes(flag.substring(4)) <= limit / 2, flag + " is more than half of " + limit);
+        }
+    }
+
+    private static long bytes(String jvmSize) {
+        long number = Long.parseLong(jvmSize.replaceAll("[^0-9]", ""));
+        return switch (Character.toLowerCase(jvmSize.charAt(jvmSize.length() - 1))) {
+            case 'g' -> number << 30;
+            case 'm' -> number << 20;
+            case 'k' -> number << 10;
+            default -> number;
+        };
+    }
+
+    @ParameterizedTest
+    @EnumSource(ClusterProfile.class)
+    void kraftCombinedNodesWithEveryPropertySetExplicitly(ClusterProfile profile) {
+        KafkaManifests manifests = render(profile);
+        Map<String, String> env = env(manifests.statefulSet());
+        assertEquals("broker,controller", env.get("KAFKA_PROCESS_ROLES"));
+        assertFalse(env.keySet().stream().anyMatch(k -> k.contains("ZOOKEEPER")), "no ZooKeeper in KRaft");
+        assertEquals("/var/lib/kafka/data", env.get("KAFKA_LOG_DIRS"));
+        assertEquals("PLAINTEXT://:9092,CONTROLLER://:9093,PORT_FORWARD://:9094", env.get("KAFKA_LISTENERS"));
+        assertEquals("CONTROLLER", env.get("KAFKA_CONTROLLER_LISTENER_NAMES"));
+        assertEquals("PLAINTEXT", env.get("KAFKA_INTER_BROKER_LISTENER_NAME"));
+        assertEquals(manifests.clusterId(), env.get("CLUSTER_ID"));
+        assertFalse(env.values().stream().anyMatch(v -> v.contains("/tmp") || v.contains("localhost")),
+                "nothing may fall back to the image's localhost or /tmp defaults: " + env);
+        String voters = env.get("KAFKA_CONTROLLER_QUORUM_VOTERS");
+        for (int i = 0; i < profile.replicas; i++) {
+            assertTrue(voters.contains(i + "@kafka-" + i + ".kafka-headless.kafka.svc.cluster.local:9093"), voters);
+        }
+        assertEquals(profile.replicas, voters.split(",").length);
+        String script = kafkaContainer(manifests.statefulSet()).getCommand().get(2);
+        assertTrue(script.contains("KAFKA_NODE_ID=\"$ordinal\""), "node id from the pod ordinal: " + script);
+        assertTrue(script.contains("PLAINTEXT://${HOSTNAME}.kafka-headless.kafka.svc.cluster.local:9092"),
+                "each broker advertises its own pod DNS name: " + script);
+        assertTrue(script.endsWith("exec /etc/kafka/docker/run"), "hands over to the image's entrypoint");
+    }
+
+    @Test
+    void devHasReplicationOneAndNoDisruptionBudgetOrAntiAffinity() {
+        KafkaManifests manifests = render(ClusterProfile.DEV);
+        Map<String, String> env = env(manifests.statefulSet());
+        for (String key : List.of("KAFKA_DEFAULT_REPLICATION_FACTOR", "KAFKA_MIN_INSYNC_REPLICAS",
+                "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
+                "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR")) {
+            assertEquals("1", env.get(key), key);
+        }
+        assertTrue(manifests.all().stream().noneMatch(o -> o instanceof PodDisruptionBudget));
+        assertNull(manifests.statefulSet().getSpec().getTemplate().getSpec().getAffinity());
+    }
+
+    @Test
+    void prodReplicatesThreeWaysWithMinIsrTwoAndAllowsOneBrokerDown() {
+        KafkaManifests manifests = render(ClusterProfile.PROD);
+        Map<String, String> env = env(manifests.statefulSet());
+        assertEquals("3", env.get("KAFKA_DEFAULT_REPLICATION_FACTOR"));
+        assertEquals("2", env.get("KAFKA_MIN_INSYNC_REPLICAS"));
+        assertEquals("3", env.get("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"));
+        assertEquals("3", env.get("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"));
+        assertEquals("2", env.get("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"));
+        PodDisruptionBudget pdb = manifests.all().stream().filter(o -> o instanceof PodDisruptionBudget)
+                .map(PodDisruptionBudget.class::cast).findFirst().orElseThrow();
+        assertEquals(1, pdb.getSpec().getMaxUnavailable().getIntVal());
+        assertEquals(Map.of("app", "kafka"), pdb.getSpec().getSelector().getMatchLabels());
+        var preferred = manifests.statefulSet().getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity()
+                .getPreferredDuringSchedulingIgnoredDuringExecution();
+        assertEquals("kubernetes.io/hostname", preferred.get(0).getPodAffinityTerm().getTopologyKey());
+        assertEquals(Map.of("app", "kafka"),
+                preferred.get(0).getPodAffinityTerm().getLabelSelector().getMatchLabels());
+    }
+
+    @ParameterizedTest
+    @EnumSource(ClusterProfile.class)
+    void servicesSelectTheKafkaPodsAndTheHeadlessOnePublishesNotReadyAddresses(ClusterProfile profile) {
+        KafkaManifests manifests = render(profile);
+        Service client = manifests.clientService();
+        assertEquals("kafka", client.getMetadata().getName());
+        assertEquals("ClusterIP", client.getSpec().getType());
+        assertEquals(9092, client.getSpec().getPorts().get(0).getPort());
+        assertEquals(Map.of("app", "kafka"), client.getSpec().getSelector());
+        Service headless = manifests.headlessService();
+        assertEquals("None", headless.getSpec().getClusterIP());
+        assertTrue(headless.getSpec().getPublishNotReadyAddresses());
+        assertEquals(Map.of("app", "kafka"), headless.getSpec().getSelector());
+        StatefulSet statefulSet = manifests.statefulSet();
+        assertEquals(headless.getMetadata().getName(), statefulSet.getSpec().getServiceName());
+        assertEquals("kafka", statefulSet.getSpec().getTemplate().getMetadata().getLabels().get("app"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(ClusterProfile.class)
+    void podsStartInParallelRunAsNonRootAndGetNoServiceLinks(ClusterProfile profile) {
+        StatefulSet statefulSet = render(profile).statefulSet();
+        assertEquals("Parallel", statefulSet.getSpec().getPodManagementPolicy());
+        PodSpec pod = statefulSet.getSpec().getTemplate().getSpec();
+        assertFalse(pod.getEnableServiceLinks());
+        assertTrue(pod.getSecurityContext().getRunAsNonRoot());
+        assertEquals(1000L, pod.getSecurityContext().getFsGroup());
+        assertEquals(1000L, pod.getSecurityContext().getRunAsUser());
+        assertEquals("apache/kafka:4.4.0", kafkaContainer(statefulSet).getImage());
+    }
+
+    @ParameterizedTest
+    @EnumSource(ClusterProfile.class)
+    void dataLivesOnARetainedVolumeWithTheLogDirInsideIt(ClusterProfile profile) {
+        StatefulSet statefulSet = render(profile).statefulSet();
+        var claim = statefulSet.getSpec().getVolumeClaimTemplates().get(0);
+        assertEquals(new Quantity(profile.storageSize), claim.getSpec().getResources().getRequests().get("storage"));
+        assertEquals(List.of("ReadWriteOnce"), claim.getSpec().getAccessModes());
+        assertEquals("Retain", statefulSet.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenDeleted());
+        assertEquals("Retain", statefulSet.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenScaled());
+        var mount = kafkaContainer(statefulSet).getVolumeMounts().get(0);
+        assertEquals(claim.getMetadata().getName(), mount.getName());
+        assertEquals("/var/lib/kafka", mount.getMountPath());
+        assertTrue(env(statefulSet).get("KAFKA_LOG_DIRS").startsWith(mount.getMountPath() + "/"),
+                "the log dir is a folder inside the volume, not its root (lost+found)");
+    }
+
+    @Test
+    void storageOptionsReachTheVolumeClaim() {
+        var claim = new KafkaManifests(ClusterProfile.DEV, "kafka", "my/kafka:1", "5Gi", "fast-ssd").statefulSet()
+                .getSpec().getVolumeClaimTemplates().get(0);
+        assertEquals(new Quantity("5Gi"), claim.getSpec().getResources().getRequests().get("storage"));
+        assertEquals("fast-ssd", claim.getSpec().getStorageClassName());
+    }
+
+    @ParameterizedTest
+    @EnumSource(ClusterProfile.class)
+    void probesCheckTheClientPortAndGiveTheFirstStartTime(ClusterProfile profile) {
+        Container kafka = kafkaContainer(render(profile).statefulSet());
+        assertEquals(9092, kafka.getReadinessProbe().getTcpSocket().getPort().getIntVal());
+        assertEquals(9092, kafka.getStartupProbe().getTcpSocket().getPort().getIntVal());
+        assertNotNull(kafka.getLivenessProbe().getTcpSocket());
+        int startupSeconds = kafka.getStartupProbe().getPeriodSeconds() * kafka.getStartupProbe()
+                .getFailureThreshold();
+        assertTrue(startupSeconds >= 120, "the first start (storage format, quorum) gets time: " + startupSeconds);
+    }
+
+    @Test
+    void clusterIdIsStablePerNamespaceAndAValidKafkaUuid() {
+        String id = render(ClusterProfile.DEV).clusterId();
+        assertEquals(id, render(ClusterProfile.PROD).clusterId(), "same namespace, same id, whatever the profile");
+        assertEquals(22, id.length());
+        assertEquals(id, org.apache.kafka.common.Uuid.fromString(id).toString());
+        String other = new KafkaManifests(ClusterProfile.DEV, "team-a", KafkaManifests.DEFAULT_IMAGE, null, null)
+                .clusterId();
+        assertFalse(id.equals(other));
+    }
+
+    @Test
+    void everyObjectButTheNamespaceLivesInTheNamespace() {
+        List<HasMetadata> objects = new KafkaManifests(ClusterProfile.PROD, "team-a", KafkaManifests.DEFAULT_IMAGE,
+                null, null).all();
+        assertEquals("team-a", objects.get(0).getMetadata().getName());
+        objects.stream().skip(1).forEach(o -> assertEquals("team-a", o.getMetadata().getNamespace(), o.getKind()));
+    }
+
+    @Test
+    void imageVersionMatchesTheKafkaClientsOnTheClasspath() {
+        assertEquals(org.apache.kafka.common.utils.internals.AppInfoParser.getVersion(),
+                KafkaManifests.DEFAULT_IMAGE.substring(KafkaManifests.DEFAULT_IMAGE.indexOf(':') + 1));
+    }
+}

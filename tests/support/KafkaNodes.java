@@ -1,0 +1,316 @@
+package tests.support;
+
+import common.KafkaEndpoints;
+import common.KafkaManifests;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+/**
+ * Real Apache Kafka nodes, one process each, configured exactly as the pods of a rendered StatefulSet: the test runs
+ * the container's own start command (with the image entrypoint swapped for a dump of the environment it would get),
+ * then the image's own env-to-properties translation ({@code kafka.docker.KafkaDockerWrapper setup}, in the Kafka
+ * jar), then Kafka. Only host names, ports and the data path are mapped to this machine.
+ */
+public final class KafkaNodes implements AutoCloseable {
+    private static final String KAFKA_DEPS = "org.apache.kafka:kafka_2.13:" + common.ToolVersion.KAFKA;
+    private static final String[] EXTRA_DEPS = {
+        "org.apache.kafka:kafka-clients:" + common.ToolVersion.KAFKA,
+        "org.apache.logging.log4j:log4j-slf4j-impl:2.25.3"};
+    private static String classpath;
+
+    private final String namespace;
+    private final int replicas;
+    private final Container container;
+    private final Path workDir;
+    private final Map<String, Integer> hostPorts = new HashMap<>();
+    private final Process[] processes;
+
+    private KafkaNodes(String namespace, StatefulSet statefulSet, Path workDir) {
+        this.namespace = namespace;
+        this.replicas = statefulSet.getSpec().getReplicas();
+        this.container = statefulSet.getSpec().getTemplate().getSpec().getContainers().get(0);
+        this.workDir = workDir;
+        this.processes = new Process[replicas];
+    }
+
+    /** Starts every replica of the rendered StatefulSet and waits until each answers with the full cluster. */
+    public static KafkaNodes start(KafkaManifests manifests, String namespace) throws Exception {
+        KafkaNodes nodes = new KafkaNodes(namespace, manifests.statefulSet(),
+                Files.createTempDirectory("kafka-nodes"));
+        try {
+            for (int i = 0; i < nodes.replicas; i++) {
+                nodes.setUp(i);
+            }
+            for (int i = 0; i < nodes.replicas; i++) {
+                nodes.launch(i);
+            }
+            nodes.awaitBrokers(nodes.replicas, Duration.ofSeconds(120));
+            return nodes;
+        } catch (Exception | AssertionError e) {
+            nodes.close();
+            throw e;
+        }
+    }
+
+    public int replicas() {
+        return replicas;
+    }
+
+    /** The address a node's client listener binds and advertises here. */
+    public String clientAddress(int node) {
+        return "127.0.0.1:" + hostPort(node, KafkaEndpoints.CLIENT_PORT);
+    }
+
+    /** Where a port-forward for this node would listen (its port-forward listener, reached directly here). */
+    public String portForwardAddress(int node) {
+        return "127.0.0.1:" + hostPort(node, KafkaEndpoints.PORT_FORWARD_PORT);
+    }
+
+    public String bootstrapServers() {
+        return java.util.stream.IntStream.range(0, replicas).mapToObj(this::clientAddress)
+                .collect(Collectors.joining(","));
+    }
+
+    public Path dataDir(int node) {
+        return workDir.resolve("node-" + node).resolve("data");
+    }
+
+    public Path configFile(int node) {
+        return workDir.resolve("node-" + node).resolve("config").resolve("server.properties");
+    }
+
+    public Admin admin(String bootstrap) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "20000");
+        return Admin.create(props);
+    }
+
+    /** Stops a node the way the kubelet does: SIGTERM, then a kill after the grace period. */
+    public void stop(int node) throws InterruptedException {
+        Process process = processes[node];
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+        processes[node] = null;
+    }
+
+    /** Starts a stopped node again on its existing data, as a restarted pod does. */
+    public void restart(int node) throws Exception {
+        setUp(node);
+        launch(node);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (int i = 0; i < replicas; i++) {
+            Process process = processes[i];
+            if (process != null) {
+                process.destroy();
+            }
+        }
+        for (int i = 0; i < replicas; i++) {
+            stop(i);
+        }
+        deleteRecursively(workDir);
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // a temp folder left behind is harmless
+        }
+    }
+
+    /** Waits until a client reaches the given number of brokers (bounded). */
+    public void awaitBrokers(int expected, Duration limit) throws Exception {
+        long deadline = System.nanoTime() + limit.toNanos();
+        Exception last = null;
+        try (Admin admin = admin(bootstrapServers())) {
+            while (System.nanoTime() < deadline) {
+                try {
+                    int brokers = admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).size();
+                    if (brokers == expected) {
+                        return;
+                    }
+                } catch (Exception e) {
+                    last = e;
+                }
+                Thread.sleep(500);
+            }
+        }
+        throw new AssertionError("Kafka did not show " + expected + " brokers within " + limit + " (last error: "
+                + last + ")\n" + logTails());
+    }
+
+    private void setUp(int node) throws Exception {
+        Path nodeDir = workDir.resolve("node-" + node);
+        for (String dir : List.of("defaults", "mounted", "config")) {
+            Files.createDirectories(nodeDir.resolve(dir));
+        }
+        Map<String, String> environment = mapToThisMachine(podEnvironment(node), node);
+        List<String> setup = List.of(javaExecutable(), "-cp", classpath(), "kafka.docker.KafkaDockerWrapper", "setup",
+                "--default-configs-dir", nodeDir.resolve("defaults").toString(),
+                "--mounted-configs-dir", nodeDir.resolve("mounted").toString(),
+                "--final-configs-dir", nodeDir.resolve("config").toString());
+        Scripts.Result result = runClean(setup, environment, Duration.ofMinutes(2));
+        // The image's launch script tolerates exactly this on a restarted pod's volume.
+        boolean reusedVolume = (result.stdout() + result.stderr()).contains("already formatted");
+        if (result.exitCode() != 0 && !reusedVolume) {
+            throw new AssertionError("storage setup failed for node " + node + ": " + result);
+        }
+        Files.writeString(nodeDir.resolve("environment.txt"), environment.toString());
+    }
+
+    private void launch(int node) throws IOException {
+        Path nodeDir = workDir.resolve("node-" + node);
+        Map<String, String> environment = mapToThisMachine(podEnvironment(node), node);
+        Path log4j = nodeDir.resolve("log4j2.xml");
+        Files.writeString(log4j, """
+                <Configuration status="error"><Appenders><Console name="out" target="SYSTEM_OUT">
+                <PatternLayout pattern="%d %p [%c] %m%n"/></Console></Appenders>
+                <Loggers><Root level="warn"><AppenderRef ref="out"/></Root>
+                <Logger name="kafka.server.KafkaRaftServer" level="info"/></Loggers></Configuration>
+                """);
+        List<String> command = new ArrayList<>(List.of(javaExecutable()));
+        command.addAll(List.of(environment.get("KAFKA_HEAP_OPTS").split(" ")));
+        // Test-only start-up speed-ups: these JVMs live for a minute on two cores.
+        command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-Dlog4j2.configurationFile=" + log4j, "-cp", classpath(), "kafka.Kafka",
+                configFile(node).toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(nodeDir.resolve("kafka.log").toFile()));
+        builder.environment().clear();
+        builder.environment().putAll(environment);
+        processes[node] = builder.start();
+    }
+
+    /**
+     * The environment the image's entrypoint would receive in pod {@code kafka-<node>}: the container's env plus
+     * what its start command exports, obtained by running that command with the entrypoint replaced by {@code env}.
+     */
+    public Map<String, String> podEnvironment(int node) {
+        Map<String, String> environment = new LinkedHashMap<>();
+        for (EnvVar variable : container.getEnv()) {
+            environment.put(variable.getName(), variable.getValue());
+        }
+        environment.put("HOSTNAME", KafkaEndpoints.podName(node));
+        List<String> command = new ArrayList<>(container.getCommand());
+        String script = command.get(command.size() - 1);
+        command.set(command.size() - 1, script.replace("exec " + KafkaManifests.IMAGE_ENTRYPOINT, "exec env -0"));
+        Scripts.Result result = runClean(command, environment, Duration.ofSeconds(20));
+        if (result.exitCode() != 0) {
+            throw new AssertionError("the container's start command failed: " + result);
+        }
+        Map<String, String> exported = new LinkedHashMap<>();
+        for (String entry : result.stdout().split("\0")) {
+            int eq = entry.indexOf('=');
+            if (eq > 0 && !entry.matches("(PATH|PWD|SHLVL|_)=.*")) {
+                exported.put(entry.substring(0, eq), entry.substring(eq + 1));
+            }
+        }
+        return exported;
+    }
+
+    /** Pod DNS names and container ports become 127.0.0.1 and free ports here; the data volume a temp folder. */
+    private Map<String, String> mapToThisMachine(Map<String, String> podEnvironment, int node) {
+        Pattern podAddress = Pattern.compile(Pattern.quote(KafkaEndpoints.CLUSTER_NAME + "-") + "(\\d+)\\."
+                + Pattern.quote(KafkaEndpoints.podDomain(namespace)) + ":(\\d+)");
+        Pattern forwardedAddress = Pattern.compile("localhost:(\\d+)");
+        Pattern bindAll = Pattern.compile("://:(\\d+)");
+        Map<String, String> mapped = new LinkedHashMap<>();
+        podEnvironment.forEach((name, value) -> {
+            String result = replace(podAddress, value,
+                    m -> "127.0.0.1:" + hostPort(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))));
+            result = replace(forwardedAddress, result, m -> "127.0.0.1:" + hostPort(
+                    Integer.parseInt(m.group(1)) - KafkaEndpoints.PORT_FORWARD_BASE, KafkaEndpoints.PORT_FORWARD_PORT));
+            result = replace(bindAll, result, m -> "://127.0.0.1:" + hostPort(node, Integer.parseInt(m.group(1))));
+            result = result.replace(KafkaManifests.DATA_MOUNT, workDir.resolve("node-" + node).toString());
+            mapped.put(name, result);
+        });
+        mapped.put("PATH", System.getenv("PATH"));
+        return mapped;
+    }
+
+    private static String replace(Pattern pattern, String value, java.util.function.Function<java.util.regex.MatchResult, String> by) {
+        return pattern.matcher(value).replaceAll(m -> Matcher.quoteReplacement(by.apply(m)));
+    }
+
+    private synchronized int hostPort(int node, int containerPort) {
+        return hostPorts.computeIfAbsent(node + ":" + containerPort, key -> freePort());
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private String logTails() {
+        StringBuilder tails = new StringBuilder();
+        for (int i = 0; i < replicas; i++) {
+            try {
+                List<String> lines = Files.readAllLines(workDir.resolve("node-" + i).resolve("kafka.log"));
+                tails.append("--- node ").append(i).append(" log tail\n")
+                        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())))
+                        .append('\n');
+            } catch (IOException e) {
+                tails.append("--- node ").append(i).append(": no log\n");
+            }
+        }
+        return tails.toString();
+    }
+
+    private static Scripts.Result runClean(List<String> command, Map<String, String> environment, Duration limit) {
+        Map<String, String> clean = new HashMap<>(environment);
+        clean.putIfAbsent("PATH", System.getenv("PATH"));
+        return Scripts.runProcess(command, clean, limit, true);
+    }
+
+    private static String javaExecutable() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** The Kafka server's classpath, resolved once from Maven Central through JBang. */
+    private static synchronized String classpath() {
+        if (classpath == null) {
+            List<String> command = new ArrayList<>(List.of(Scripts.ROOT.resolve("jbang").toString(), "info",
+                    "classpath"));
+            for (String dep : EXTRA_DEPS) {
+                command.addAll(List.of("--deps", dep));
+            }
+            command.add(KAFKA_DEPS);
+            Scripts.Result result = Scripts.runProcess(command, Map.of(), Duration.ofMinutes(5));
+            if (result.exitCode() != 0) {
+                throw new AssertionError("could not resolve the Kafka server jars: " + result);
+            }
+            classpath = result.stdout().strip().lines().reduce((first, second) -> second).orElseThrow();
+        }
+        return classpath;
+    }
+}

@@ -1,0 +1,89 @@
+package tests.support;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the project's scripts as a user does: {@code ./jbang script.java args...} from the repository root. */
+public final class Scripts {
+    public static final Path ROOT = findRoot();
+
+    private Scripts() {
+    }
+
+    /** What a finished process left: its exit code, both streams, and how long it took. */
+    public record Result(int exitCode, String stdout, String stderr, Duration elapsed) {
+        @Override
+        public String toString() {
+            return "exit " + exitCode + " after " + elapsed.toMillis() + " ms\n--- stdout\n" + stdout + "--- stderr\n"
+                    + stderr;
+        }
+    }
+
+    public static Result run(String script, String... args) {
+        return run(Map.of(), Duration.ofMinutes(3), script, args);
+    }
+
+    /** Runs {@code ./jbang script args} with extra environment variables; kills it after {@code limit}. */
+    public static Result run(Map<String, String> environment, Duration limit, String script, String... args) {
+        List<String> command = new ArrayList<>(List.of(ROOT.resolve("jbang").toString(), script));
+        command.addAll(Arrays.asList(args));
+        return runProcess(command, environment, limit);
+    }
+
+    public static Result runProcess(List<String> command, Map<String, String> environment, Duration limit) {
+        return runProcess(command, environment, limit, false);
+    }
+
+    /** Runs a command; with {@code cleanEnvironment} it sees only the given variables. */
+    public static Result runProcess(List<String> command, Map<String, String> environment, Duration limit,
+            boolean cleanEnvironment) {
+        try {
+            Path out = Files.createTempFile("script-out", ".txt");
+            Path err = Files.createTempFile("script-err", ".txt");
+            ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            if (cleanEnvironment) {
+                builder.environment().clear();
+            }
+            builder.environment().putAll(environment);
+            long start = System.nanoTime();
+            Process process = builder.start();
+            if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly().waitFor();
+                throw new AssertionError(command + " did not finish within " + limit + "\n--- stdout\n"
+                        + Files.readString(out) + "--- stderr\n" + Files.readString(err));
+            }
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+            Result result = new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8), elapsed);
+            Files.delete(out);
+            Files.delete(err);
+            return result;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Path findRoot() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.exists(dir.resolve("deploy.java")) && Files.exists(dir.resolve("common"))) {
+                return dir;
+            }
+        }
+        throw new IllegalStateException("run the tests from the repository (no deploy.java above " + Path.of("")
+                .toAbsolutePath() + ")");
+    }
+}
