@@ -5,17 +5,38 @@
 //DEPS org.slf4j:slf4j-nop:2.0.20
 //SOURCES common/Cli.java common/CommandFailure.java common/KafkaEndpoints.java common/NamespaceOption.java
 //SOURCES common/ToolVersion.java common/ClusterProfile.java common/ProfileParameter.java common/KafkaManifests.java
+//SOURCES common/KubernetesAccess.java common/ContextOption.java common/PodReadiness.java common/Progress.java
+//SOURCES common/DurationParameter.java
 
 import common.Cli;
 import common.ClusterProfile;
+import common.CommandFailure;
+import common.ContextOption;
+import common.DurationParameter;
+import common.KafkaEndpoints;
 import common.KafkaManifests;
+import common.KubernetesAccess;
 import common.NamespaceOption;
+import common.PodReadiness;
 import common.ProfileParameter;
+import common.Progress;
 import common.ToolVersion;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -53,6 +74,19 @@ public class deploy implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Print the objects as YAML instead of applying them; contacts nothing.")
     boolean dryRun;
 
+    @Mixin
+    ContextOption context;
+
+    @Option(names = "--no-wait", description = "Return right after applying, without waiting for Ready brokers.")
+    boolean noWait;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationParameter.class,
+            description = "How long to wait for Ready brokers (default: 60s dev, 120s prod).")
+    Duration timeout;
+
+    /** The field manager of our server-side applies: what we set is ours, what others add stays theirs. */
+    static final String FIELD_MANAGER = KafkaManifests.MANAGED_BY;
+
     public static void main(String... args) {
         System.exit(Cli.execute(new deploy(), args));
     }
@@ -65,7 +99,76 @@ public class deploy implements Callable<Integer> {
             printYaml(manifests);
             return Cli.OK;
         }
-        throw new ParameterException(spec.commandLine(), "applying is not available yet: use --dry-run");
+        long start = System.nanoTime();
+        KubernetesAccess access = context.configure();
+        try (KubernetesClient client = access.client()) {
+            String changes = apply(client, access, manifests);
+            String result = "deploy " + profile.id() + ": " + changes;
+            if (!noWait) {
+                PodReadiness readiness = awaitReady(client, access, timeout == null ? profile.readyTimeout : timeout);
+                result += "; " + readiness.ready() + "/" + readiness.replicas() + " brokers ready in "
+                        + seconds(System.nanoTime() - start);
+            }
+            System.out.println(result + "; bootstrap " + KafkaEndpoints.clientBootstrap(namespace.get()));
+            return Cli.OK;
+        }
+    }
+
+    /**
+     * Server-side applies every object in order, and reports what each apply did, as kubectl does: an unchanged
+     * object keeps its resourceVersion.
+     */
+    private static String apply(KubernetesClient client, KubernetesAccess access, KafkaManifests manifests) {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (HasMetadata object : manifests.all()) {
+            String what = object.getKind() + " " + object.getMetadata().getName();
+            try {
+                HasMetadata before = client.resource(object).get();
+                HasMetadata after = client.resource(object).fieldManager(FIELD_MANAGER).forceConflicts()
+                        .serverSideApply();
+                String action = before == null ? "created"
+                        : before.getMetadata().getResourceVersion().equals(after.getMetadata().getResourceVersion())
+                                ? "unchanged" : "configured";
+                counts.merge(action, 1, Integer::sum);
+            } catch (KubernetesClientException e) {
+                throw access.failure("applying " + what, e);
+            }
+        }
+        return counts.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "));
+    }
+
+    /** Watches the Kafka pods (an informer, no polling) until every replica is Ready or the time is up. */
+    private PodReadiness awaitReady(KubernetesClient client, KubernetesAccess access, Duration limit) {
+        var pods = client.pods().inNamespace(namespace.get()).withLabels(KafkaManifests.selector());
+        try (Progress progress = new Progress()) {
+            CompletableFuture<List<Pod>> allReady = pods.informOnCondition(current -> {
+                PodReadiness readiness = new PodReadiness(profile.replicas, current);
+                progress.update("waiting for brokers: " + readiness.ready() + "/" + readiness.replicas() + " Ready");
+                return readiness.allReady();
+            });
+            try {
+                return new PodReadiness(profile.replicas, allReady.get(limit.toMillis(), TimeUnit.MILLISECONDS));
+            } catch (TimeoutException e) {
+                allReady.cancel(true);
+                PodReadiness readiness = new PodReadiness(profile.replicas, pods.list().getItems());
+                throw new CommandFailure(readiness.ready() + "/" + readiness.replicas() + " brokers Ready after "
+                        + seconds(limit.toNanos()) + ": " + String.join("; ", readiness.notReady()));
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof KubernetesClientException clientError) {
+                    throw access.failure("watching the Kafka pods", clientError);
+                }
+                throw new CommandFailure("watching the Kafka pods failed: " + e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CommandFailure("interrupted while waiting for the brokers");
+            }
+        } catch (KubernetesClientException e) {
+            throw access.failure("watching the Kafka pods", e);
+        }
+    }
+
+    private static String seconds(long nanos) {
+        return Math.round(nanos / 1e8) / 10.0 + "s";
     }
 
     private String validStorageSize() {

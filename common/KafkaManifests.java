@@ -280,7 +280,8 @@ public final class KafkaManifests {
                 .withProtocol("TCP").build();
     }
 
-    private static Map<String, String> selector() {
+    /** The label that selects the Kafka pods. */
+    public static Map<String, String> selector() {
         return Map.of("app", KafkaEndpoints.CLUSTER_NAME);
     }
 

@@ -32,6 +32,8 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
  */
 public class run_tests {
     public static void main(String... args) {
+        // The stand-in API server logs every request through java.util.logging: keep the report readable.
+        java.util.logging.LogManager.getLogManager().reset();
         List<DiscoverySelector> selectors = args.length == 0
                 ? List.of(selectPackage("tests"))
                 : Arrays.stream(args).map(name -> (DiscoverySelector) selectClass("tests." + name)).toList();

@@ -1,0 +1,166 @@
+package tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import common.ClusterProfile;
+import common.KafkaManifests;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import tests.support.ApiServer;
+import tests.support.Scripts;
+
+/**
+ * deploy.java, run as a process, against a stand-in API server (fabric8's CRUD mock, taught server-side apply).
+ * There is no kubelet: where pods must exist, the test creates them and sets their status. Each test uses its own
+ * namespace.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DeployApplyTest {
+    private ApiServer api;
+
+    @BeforeAll
+    void startApiServer() throws Exception {
+        api = new ApiServer();
+    }
+
+    @AfterAll
+    void stopApiServer() {
+        api.close();
+    }
+
+    private Scripts.Result deploy(String... args) {
+        return Scripts.run(api.environment(), Duration.ofMinutes(3), "deploy.java", args);
+    }
+
+    private HasMetadata stored(HasMetadata object) {
+        return api.client().resource(object).get();
+    }
+
+    private Map<String, String> resourceVersions(List<HasMetadata> objects) {
+        return objects.stream().collect(Collectors.toMap(o -> o.getKind() + "/" + o.getMetadata().getName(),
+                o -> stored(o).getMetadata().getResourceVersion()));
+    }
+
+    @Test
+    void appliesEveryRenderedObject() {
+        Scripts.Result result = deploy("prod", "-n", "apply-all", "--no-wait");
+        assertEquals(0, result.exitCode(), result.toString());
+        List<HasMetadata> expected = new KafkaManifests(ClusterProfile.PROD, "apply-all",
+                KafkaManifests.DEFAULT_IMAGE, null, null).all();
+        assertEquals(5, expected.size());
+        for (HasMetadata object : expected) {
+            HasMetadata landed = stored(object);
+            assertNotNull(landed, object.getKind() + " " + object.getMetadata().getName());
+            assertEquals(object.getMetadata().getLabels(), landed.getMetadata().getLabels());
+        }
+        StatefulSet statefulSet = (StatefulSet) stored(expected.get(3));
+        assertEquals(((StatefulSet) expected.get(3)).getSpec(), statefulSet.getSpec());
+        assertTrue(result.stdout().startsWith("deploy prod: 5 created"), result.stdout());
+        assertTrue(result.stdout().contains("kafka.apply-all.svc.cluster.local:9092"), result.stdout());
+        assertEquals(1, result.stdout().lines().count(), result.stdout());
+    }
+
+    @Test
+    void aSecondRunChangesNothingAndSaysSo() {
+        assertEquals(0, deploy("-n", "twice", "--no-wait").exitCode());
+        List<HasMetadata> objects = new KafkaManifests(ClusterProfile.DEV, "twice", KafkaManifests.DEFAULT_IMAGE,
+                null, null).all();
+        Map<String, String> before = resourceVersions(objects);
+
+        Scripts.Result second = deploy("-n", "twice", "--no-wait");
+        assertEquals(0, second.exitCode(), second.toString());
+        assertEquals(before, resourceVersions(objects));
+        assertTrue(second.stdout().startsWith("deploy dev: 4 unchanged"), second.stdout());
+    }
+
+    @Test
+    void aFieldSomeoneElseAddedSurvivesARerun() {
+        assertEquals(0, deploy("-n", "hand-edit", "--no-wait").exitCode());
+        api.client().services().inNamespace("hand-edit").withName("kafka")
+                .edit(s -> { s.getMetadata().setAnnotations(Map.of("team/owner", "learnflow")); return s; });
+
+        Scripts.Result rerun = deploy("-n", "hand-edit", "--no-wait");
+        assertEquals(0, rerun.exitCode(), rerun.toString());
+        Service service = api.client().services().inNamespace("hand-edit").withName("kafka").get();
+        assertEquals("learnflow", service.getMetadata().getAnnotations().get("team/owner"));
+    }
+
+    @Test
+    void prodOverDevUpdatesInPlace() {
+        assertEquals(0, deploy("dev", "-n", "grow", "--no-wait").exitCode());
+        String uid = api.client().apps().statefulSets().inNamespace("grow").withName("kafka").get().getMetadata()
+                .getUid();
+
+        Scripts.Result prod = deploy("prod", "-n", "grow", "--no-wait");
+        assertEquals(0, prod.exitCode(), prod.toString());
+        StatefulSet statefulSet = api.client().apps().statefulSets().inNamespace("grow").withName("kafka").get();
+        assertEquals(uid, statefulSet.getMetadata().getUid(), "updated, not recreated");
+        assertEquals(3, statefulSet.getSpec().getReplicas());
+        assertNotNull(api.client().resources(PodDisruptionBudget.class).inNamespace("grow").withName("kafka").get());
+        assertTrue(prod.stdout().contains("1 created") && prod.stdout().contains("configured"), prod.stdout());
+    }
+
+    @Test
+    void noWaitReturnsWithoutWaitingForBrokers() {
+        Scripts.Result result = deploy("-n", "no-wait", "--no-wait");
+        assertEquals(0, result.exitCode(), result.toString());
+        assertFalse(result.stdout().contains("ready"), result.stdout());
+        assertTrue(result.elapsed().compareTo(ClusterProfile.DEV.readyTimeout) < 0,
+                "no pod ever becomes Ready here, yet it returned: " + result.elapsed());
+    }
+
+    @Test
+    void aTimedOutWaitNamesEachPodThatIsNotReadyAndWhy() {
+        // The test plays the kubelet: one pod cannot pull its image, one was OOMKilled, one cannot be scheduled.
+        api.putPod("stuck", "kafka-0", ApiServer.waiting("ImagePullBackOff"));
+        api.putPod("stuck", "kafka-1", ApiServer.oomKilled());
+        api.putPod("stuck", "kafka-2", ApiServer.unschedulable());
+
+        Scripts.Result result = deploy("prod", "-n", "stuck", "--timeout", "3s");
+        assertEquals(1, result.exitCode(), result.toString());
+        assertEquals("", result.stdout());
+        String error = result.stderr().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(error.contains("0/3") && error.contains("kafka-0: ImagePullBackOff")
+                && error.contains("kafka-1") && error.contains("OOMKilled")
+                && error.contains("kafka-2: Unschedulable"), result.stderr());
+        assertTrue(result.elapsed().compareTo(Duration.ofSeconds(3 + 20)) < 0, "bounded: " + result.elapsed());
+    }
+
+    @Test
+    void readyPodsEndTheWaitWithTheSuccessLine() throws Exception {
+        CompletableFuture<Scripts.Result> running = CompletableFuture.supplyAsync(
+                () -> deploy("dev", "-n", "becomes-ready", "--timeout", "90s"));
+        // Once the StatefulSet has landed, the test plays the kubelet and reports its pod Ready.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (api.client().apps().statefulSets().inNamespace("becomes-ready").withName("kafka").get() == null) {
+            assertTrue(System.nanoTime() < deadline, "deploy did not apply the StatefulSet");
+            assertFalse(running.isDone(), () -> "deploy ended early: " + running.join());
+            Thread.sleep(200);
+        }
+        api.putPod("becomes-ready", "kafka-0", ApiServer.waiting("ContainerCreating"));
+        Thread.sleep(500);
+        api.putPod("becomes-ready", "kafka-0", ApiServer.ready());
+
+        Scripts.Result result = running.get(120, TimeUnit.SECONDS);
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.stdout().matches("deploy dev: 4 created; 1/1 brokers ready in [0-9.]+s; bootstrap "
+                + "kafka.becomes-ready.svc.cluster.local:9092\n"), result.stdout());
+        assertTrue(result.stderr().contains("waiting for brokers: 0/1 Ready"), "plain progress lines when piped: "
+                + result.stderr());
+    }
+}

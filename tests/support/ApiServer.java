@@ -1,0 +1,186 @@
+package tests.support;
+
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.http.Headers;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A stand-in Kubernetes API server: fabric8's mock in CRUD mode, taught server-side apply for this tool's objects,
+ * with a kubeconfig pointing at it. The tests also play the kubelet here, setting pod status by hand.
+ */
+public final class ApiServer implements AutoCloseable {
+    private final KubernetesMockServer server;
+    private final KubernetesClient client;
+    private final Path kubeconfig;
+
+    public ApiServer() throws IOException {
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new ServerSideApplyDispatcher(), false);
+        server.init();
+        client = server.createClient();
+        kubeconfig = Files.createTempFile("kubeconfig", ".yaml");
+        Files.writeString(kubeconfig, kubeconfig("mock", server.url("/").replaceAll("/$", ""), "secret-token"));
+    }
+
+    /** A kubeconfig with one context, named {@code context}, for the given server URL. */
+    public static String kubeconfig(String context, String serverUrl, String token) {
+        return """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: %1$s
+                  cluster:
+                    server: %2$s
+                contexts:
+                - name: %1$s
+                  context:
+                    cluster: %1$s
+                    user: %1$s-user
+                current-context: %1$s
+                users:
+                - name: %1$s-user
+                  user:
+                    token: %3$s
+                """.formatted(context, serverUrl, token);
+    }
+
+    /** The environment a script needs to reach this server. */
+    public Map<String, String> environment() {
+        return Map.of("KUBECONFIG", kubeconfig.toString());
+    }
+
+    public KubernetesClient client() {
+        return client;
+    }
+
+    /** Plays the kubelet: a pod of the StatefulSet, with the given status. */
+    public void putPod(String namespace, String name, PodStatus status) {
+        Pod pod = new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace)
+                .withLabels(Map.of("app", "kafka")).endMetadata()
+                .withNewSpec().addNewContainer().withName("kafka").withImage("apache/kafka").endContainer().endSpec()
+                .build();
+        client.pods().inNamespace(namespace).resource(pod).createOr(existing -> existing.update());
+        Pod stored = client.pods().inNamespace(namespace).withName(name).get();
+        stored.setStatus(status);
+        client.pods().inNamespace(namespace).resource(stored).updateStatus();
+    }
+
+    public static PodStatus ready() {
+        return new PodStatusBuilder().withPhase("Running").withConditions(condition("Ready", "True", null, null))
+                .build();
+    }
+
+    public static PodStatus waiting(String reason) {
+        return new PodStatusBuilder().withPhase("Pending").withConditions(condition("Ready", "False", null, null))
+                .withContainerStatuses(new ContainerStatusBuilder().withName("kafka").withReady(false)
+                        .withNewState().withNewWaiting().withReason(reason).withMessage("as set by the test")
+                        .endWaiting().endState().build())
+                .build();
+    }
+
+    public static PodStatus oomKilled() {
+        return new PodStatusBuilder().withPhase("Running").withConditions(condition("Ready", "False", null, null))
+                .withContainerStatuses(new ContainerStatusBuilder().withName("kafka").withReady(false)
+                        .withRestartCount(3)
+                        .withNewLastState().withNewTerminated().withReason("OOMKilled").withExitCode(137)
+                        .endTerminated().endLastState().build())
+                .build();
+    }
+
+    public static PodStatus unschedulable() {
+        return new PodStatusBuilder().withPhase("Pending").withConditions(condition("PodScheduled", "False",
+                "Unschedulable", "0/3 nodes are available: 3 Insufficient memory.")).build();
+    }
+
+    private static PodCondition condition(String type, String status, String reason, String message) {
+        return new PodConditionBuilder().withType(type).withStatus(status).withReason(reason).withMessage(message)
+                .build();
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        server.destroy();
+    }
+
+    /**
+     * The CRUD dispatcher answers apply patches with 404/415. An API server creates the object when it is missing
+     * and merges the applied fields when it is present, keeping fields others set and the resourceVersion when
+     * nothing changed. For this tool's objects (it owns every list it sets), a JSON merge patch is that merge.
+     */
+    static final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
+        private final KubernetesSerialization json = new KubernetesSerialization();
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public MockResponse handlePatch(RecordedRequest request) {
+            String contentType = request.getHeader("Content-Type");
+            if (contentType == null || !contentType.contains("apply-patch")) {
+                return super.handlePatch(request);
+            }
+            String objectPath = request.getPath().split("\\?")[0];
+            String body = request.getUtf8Body();
+            MockResponse existing = handleGet(objectPath);
+            if (existing.code() == 404) {
+                String collection = objectPath.substring(0, objectPath.lastIndexOf('/'));
+                return handleCreate(request(HttpMethod.POST, collection, "application/json", body));
+            }
+            Map<String, Object> current = json.unmarshal(existing.getBody().readUtf8(), Map.class);
+            Map<String, Object> merged = merge(deepCopy(current), json.unmarshal(body, Map.class));
+            if (merged.equals(current)) {
+                return new MockResponse().setResponseCode(200).setBody(json.asJson(current));
+            }
+            return super.handlePatch(request(HttpMethod.PATCH, objectPath, "application/merge-patch+json", body));
+        }
+
+        private static RecordedRequest request(HttpMethod method, String path, String contentType, String body) {
+            return new RecordedRequest("HTTP/1.1", method, path, Headers.builder().add("Content-Type", contentType)
+                    .build(), new Buffer(body.getBytes(StandardCharsets.UTF_8)));
+        }
+
+        @SuppressWarnings("unchecked")
+        private static Map<String, Object> merge(Map<String, Object> target, Map<String, Object> patch) {
+            patch.forEach((key, value) -> {
+                if (value == null) {
+                    target.remove(key);
+                } else if (value instanceof Map && target.get(key) instanceof Map) {
+                    merge((Map<String, Object>) target.get(key), (Map<String, Object>) value);
+                } else {
+                    target.put(key, value);
+                }
+            });
+            return target;
+        }
+
+        @SuppressWarnings("unchecked")
+        private static Map<String, Object> deepCopy(Map<String, Object> map) {
+            Map<String, Object> copy = new LinkedHashMap<>();
+            map.forEach((key, value) -> copy.put(key, value instanceof Map ? deepCopy((Map<String, Object>) value)
+                    : value instanceof List ? List.copyOf((List<Object>) value) : value));
+            return copy;
+        }
+    }
+}
