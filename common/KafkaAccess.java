@@ -1,0 +1,149 @@
+package common;
+
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.LocalPortForward;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.KafkaFuture;
+
+/**
+ * A Kafka admin connection with one deadline for everything it does. Reaches Kafka at a given bootstrap address,
+ * through the Service DNS name inside a pod, or through one port-forward per broker to its port-forward listener
+ * (which advertises {@code localhost:<base + ordinal>}, so clients follow the metadata through the forwards).
+ */
+public final class KafkaAccess implements AutoCloseable {
+    private final String bootstrap;
+    private final Duration timeout;
+    private final long deadline;
+    private final List<LocalPortForward> forwards;
+    private final Admin admin;
+
+    private KafkaAccess(String bootstrap, Duration timeout, List<LocalPortForward> forwards) {
+        this.bootstrap = bootstrap;
+        this.timeout = timeout;
+        this.deadline = System.nanoTime() + timeout.toNanos();
+        this.forwards = forwards;
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(millis, 10_000));
+        props.put(AdminClientConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MS_CONFIG, 2_000);
+        props.put(AdminClientConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS_CONFIG, 5_000);
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, KafkaManifests.MANAGED_BY);
+        try {
+            this.admin = Admin.create(props);
+        } catch (KafkaException e) {
+            closeForwards();
+            throw new CommandFailure("cannot use bootstrap server '" + bootstrap + "': " + firstLine(e));
+        }
+    }
+
+    /** Kafka at an address the user gave. */
+    public static KafkaAccess direct(String bootstrap, Duration timeout) {
+        return new KafkaAccess(bootstrap, timeout, List.of());
+    }
+
+    /** Inside a pod of the cluster: the Service's DNS name resolves. */
+    public static boolean insideKubernetes() {
+        return System.getenv("KUBERNETES_SERVICE_HOST") != null;
+    }
+
+    /** From outside the cluster: a port-forward from localhost:base+i to every broker's port-forward listener. */
+    public static KafkaAccess portForwarded(KubernetesClient client, KubernetesAccess access, String namespace,
+            Duration timeout) {
+        int replicas = deployedReplicas(client, access, namespace);
+        List<LocalPortForward> forwards = new ArrayList<>();
+        try {
+            for (int ordinal = 0; ordinal < replicas; ordinal++) {
+                forwards.add(client.pods().inNamespace(namespace).withName(KafkaEndpoints.podName(ordinal))
+                        .portForward(KafkaEndpoints.PORT_FORWARD_PORT, KafkaEndpoints.PORT_FORWARD_BASE + ordinal));
+            }
+        } catch (KubernetesClientException e) {
+            forwards.forEach(KafkaAccess::closeQuietly);
+            throw access.failure("port-forwarding to the Kafka pods", e);
+        } catch (RuntimeException e) {
+            forwards.forEach(KafkaAccess::closeQuietly);
+            throw new CommandFailure("cannot open a port-forward on localhost:" + (KafkaEndpoints.PORT_FORWARD_BASE
+                    + forwards.size()) + ": " + firstLine(e));
+        }
+        return new KafkaAccess("localhost:" + KafkaEndpoints.PORT_FORWARD_BASE, timeout, forwards);
+    }
+
+    /** The StatefulSet's desired replicas; fails in one line when Kafka is not deployed there. */
+    public static int deployedReplicas(KubernetesClient client, KubernetesAccess access, String namespace) {
+        try {
+            StatefulSet statefulSet = client.apps().statefulSets().inNamespace(namespace)
+                    .withName(KafkaEndpoints.CLUSTER_NAME).get();
+            if (statefulSet == null) {
+                throw new CommandFailure("Kafka is not deployed in namespace '" + namespace
+                        + "' (no StatefulSet " + KafkaEndpoints.CLUSTER_NAME + "): run deploy first");
+            }
+            return statefulSet.getSpec().getReplicas();
+        } catch (KubernetesClientException e) {
+            throw access.failure("reading StatefulSet " + KafkaEndpoints.CLUSTER_NAME, e);
+        }
+    }
+
+    public String bootstrap() {
+        return bootstrap;
+    }
+
+    public Admin admin() {
+        return admin;
+    }
+
+    /** Waits for a Kafka answer within what is left of the deadline; failures become one line. */
+    public <T> T await(KafkaFuture<T> future, String what) {
+        long left = Math.max(0, deadline - System.nanoTime());
+        try {
+            return future.get(left, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new CommandFailure(what + ": no answer from Kafka at " + bootstrap + " within "
+                    + timeout.toSeconds() + "s");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw new CommandFailure(what + ": no answer from Kafka at " + bootstrap + " within "
+                        + timeout.toSeconds() + "s");
+            }
+            throw new CommandFailure(what + " failed at " + bootstrap + ": " + firstLine(cause));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandFailure(what + ": interrupted");
+        }
+    }
+
+    @Override
+    public void close() {
+        admin.close(Duration.ofSeconds(2));
+        closeForwards();
+    }
+
+    private void closeForwards() {
+        forwards.forEach(KafkaAccess::closeQuietly);
+    }
+
+    private static void closeQuietly(LocalPortForward forward) {
+        try {
+            forward.close();
+        } catch (Exception ignored) {
+            // closing on the way out: nothing more to do
+        }
+    }
+
+    private static String firstLine(Throwable error) {
+        String message = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+        return message.lines().findFirst().orElse("");
+    }
+}

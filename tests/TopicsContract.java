@@ -1,0 +1,141 @@
+package tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import common.ClusterProfile;
+import common.KafkaManifests;
+import common.LearnFlowTopics;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import tests.support.KafkaNodes;
+import tests.support.Scripts;
+
+/**
+ * create_topics.java and verify.java, run as processes with {@code --bootstrap-server}, against real Kafka nodes
+ * configured from the rendered StatefulSet. The tests build on each other's topics, in order.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class TopicsContract {
+    KafkaNodes nodes;
+
+    abstract ClusterProfile profile();
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        nodes = KafkaNodes.start(new KafkaManifests(profile(), "kafka", KafkaManifests.DEFAULT_IMAGE, null, null),
+                "kafka");
+    }
+
+    @AfterAll
+    void stopCluster() throws Exception {
+        if (nodes != null) {
+            nodes.close();
+        }
+    }
+
+    Scripts.Result run(String script, String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "--bootstrap-server";
+        all[1] = nodes.bootstrapServers();
+        System.arraycopy(args, 0, all, 2, args.length);
+        return Scripts.run(Map.of(), Duration.ofMinutes(2), script, all);
+    }
+
+    Map<String, TopicDescription> describeCatalogue(Admin admin) throws Exception {
+        List<String> names = LearnFlowTopics.ALL.stream().map(LearnFlowTopics.Topic::name).toList();
+        Exception last = null;
+        for (int attempt = 0; attempt < 40; attempt++) {
+            try {
+                return admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                last = e; // metadata may lag right after creation: poll, bounded
+                Thread.sleep(250);
+            }
+        }
+        throw last;
+    }
+
+    @Test
+    @Order(1)
+    void createsTheCatalogueAndRaisesATopicThatHasTooFewPartitions() throws Exception {
+        int replication = Math.min(profile().replicas, 3);
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            admin.createTopics(List.of(new NewTopic("learning.concept.request", Optional.of(1), Optional.empty())))
+                    .all().get(30, TimeUnit.SECONDS);
+
+            Scripts.Result result = run("create_topics.java");
+            assertEquals(0, result.exitCode(), result.toString());
+            assertTrue(result.stdout().startsWith("create_topics: 6 created, 1 raised, 0 existing; RF " + replication),
+                    result.stdout());
+
+            Map<String, TopicDescription> topics = describeCatalogue(admin);
+            for (LearnFlowTopics.Topic topic : LearnFlowTopics.ALL) {
+                TopicDescription found = topics.get(topic.name());
+                assertEquals(topic.partitions(), found.partitions().size(), topic.name());
+                found.partitions().forEach(p -> assertEquals(replication, p.replicas().size(), topic.name()));
+            }
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aSecondRunCreatesNothing() {
+        Scripts.Result result = run("create_topics.java");
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.stdout().startsWith("create_topics: 0 created, 0 raised, 7 existing"), result.stdout());
+    }
+
+    @Test
+    @Order(3)
+    void verifyWithTopicsIsHealthy() {
+        Scripts.Result result = run("verify.java", "--topics");
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.stdout().startsWith("✓ Kafka healthy: " + profile().replicas + " brokers"), result.stdout());
+        assertTrue(result.stdout().contains("7 LearnFlow topics"), result.stdout());
+    }
+
+    @Test
+    @Order(4)
+    void verifyWithTopicsFailsWhileATopicIsMissing() throws Exception {
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            admin.deleteTopics(List.of("struggle.detected")).all().get(30, TimeUnit.SECONDS);
+        }
+        Scripts.Result result = run("verify.java", "--topics");
+        assertEquals(1, result.exitCode(), result.toString());
+        assertTrue(result.stdout().startsWith("✗ topic struggle.detected missing"), result.stdout());
+        assertEquals(0, run("verify.java").exitCode(), "without --topics, topics are not checked");
+        assertEquals(0, run("create_topics.java").exitCode(), "and create_topics repairs it");
+    }
+
+    @Test
+    @Order(5)
+    void anAddressWithNothingListeningFailsWithinTheTimeout() throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        for (String script : List.of("create_topics.java", "verify.java")) {
+            Scripts.Result result = Scripts.run(Map.of(), Duration.ofMinutes(1), script, "--bootstrap-server",
+                    "127.0.0.1:" + port, "--timeout", "3s");
+            assertEquals(1, result.exitCode(), result.toString());
+            assertTrue((result.stdout() + result.stderr()).contains("127.0.0.1:" + port), result.toString());
+            assertTrue(result.elapsed().compareTo(Duration.ofSeconds(3 + 15)) < 0, "bounded: " + result.elapsed());
+        }
+    }
+}

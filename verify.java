@@ -1,0 +1,157 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//DEPS info.picocli:picocli:4.7.7
+//DEPS io.fabric8:kubernetes-client:8.0.0
+//DEPS org.apache.kafka:kafka-clients:4.4.0
+//DEPS org.slf4j:slf4j-nop:2.0.20
+//SOURCES common/Cli.java common/CommandFailure.java common/KafkaEndpoints.java common/NamespaceOption.java
+//SOURCES common/ToolVersion.java common/KafkaManifests.java common/ClusterProfile.java common/LearnFlowTopics.java
+//SOURCES common/KubernetesAccess.java common/ContextOption.java common/KafkaAccess.java common/KafkaOptions.java
+//SOURCES common/DurationParameter.java common/PodReadiness.java common/Progress.java
+
+import common.Cli;
+import common.CommandFailure;
+import common.ContextOption;
+import common.KafkaAccess;
+import common.KafkaManifests;
+import common.KafkaOptions;
+import common.KubernetesAccess;
+import common.LearnFlowTopics;
+import common.LearnFlowTopics.Topic;
+import common.NamespaceOption;
+import common.PodReadiness;
+import common.Progress;
+import common.ToolVersion;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.QuorumInfo;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Node;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "verify", mixinStandardHelpOptions = true, versionProvider = ToolVersion.class,
+        description = "Checks that Kafka is healthy: pods Ready, every broker registered, a controller elected.")
+public class verify implements Callable<Integer> {
+    @Mixin
+    NamespaceOption namespace;
+
+    @Mixin
+    ContextOption context;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--topics", description = "Also require every LearnFlow topic with at least its partitions.")
+    boolean topics;
+
+    @Option(names = "--wait", description = "Check again every second until healthy or --timeout.")
+    boolean await;
+
+    public static void main(String... args) {
+        System.exit(Cli.execute(new verify(), args));
+    }
+
+    /** Reads only: verify never changes anything. */
+    @Override
+    public Integer call() throws InterruptedException {
+        long deadline = System.nanoTime() + kafka.timeout().toNanos();
+        try (Progress progress = new Progress()) {
+            while (true) {
+                try {
+                    String health = check();
+                    progress.close();
+                    System.out.println("✓ " + health);
+                    return Cli.OK;
+                } catch (CommandFailure problem) {
+                    if (!await || System.nanoTime() + 1_000_000_000L >= deadline) {
+                        progress.close();
+                        System.out.println("✗ " + problem.getMessage());
+                        return Cli.FAILURE;
+                    }
+                    progress.update("waiting: " + problem.getMessage());
+                    Thread.sleep(1_000);
+                }
+            }
+        }
+    }
+
+    /** The checks in order; the first problem ends them, as a one-line {@link CommandFailure}. */
+    private String check() {
+        KubernetesAccess kube = kafka.viaKubernetes() ? context.configure() : null;
+        try (KubernetesClient client = kube == null ? null : kube.client()) {
+            Integer replicas = kube == null ? null : checkPods(client, kube);
+            try (KafkaAccess access = kafka.connect(namespace.get(), client, kube)) {
+                return checkKafka(access, replicas) + (topics ? ", " + checkTopics(access) : "");
+            }
+        }
+    }
+
+    /** The StatefulSet exists and every desired replica is Ready; returns the replica count. */
+    private int checkPods(KubernetesClient client, KubernetesAccess kube) {
+        int replicas = KafkaAccess.deployedReplicas(client, kube, namespace.get());
+        try {
+            PodReadiness readiness = new PodReadiness(replicas, client.pods().inNamespace(namespace.get())
+                    .withLabels(KafkaManifests.selector()).list().getItems());
+            if (!readiness.allReady()) {
+                throw new CommandFailure(readiness.ready() + "/" + replicas + " brokers Ready: "
+                        + String.join("; ", readiness.notReady()));
+            }
+            return replicas;
+        } catch (KubernetesClientException e) {
+            throw kube.failure("listing the Kafka pods", e);
+        }
+    }
+
+    /** Every quorum voter is a registered broker (each node is both), the count is right, a leader is elected. */
+    private String checkKafka(KafkaAccess access, Integer replicas) {
+        Set<Integer> brokers = access.await(access.admin().describeCluster().nodes(), "reading the brokers").stream()
+                .map(Node::id).collect(Collectors.toCollection(TreeSet::new));
+        QuorumInfo quorum = access.await(access.admin().describeMetadataQuorum().quorumInfo(), "reading the quorum");
+        Set<Integer> voters = quorum.voters().stream().map(QuorumInfo.ReplicaState::replicaId)
+                .collect(Collectors.toCollection(TreeSet::new));
+        Set<Integer> missing = new TreeSet<>(voters);
+        missing.removeAll(brokers);
+        if (!missing.isEmpty()) {
+            throw new CommandFailure("broker " + ids(missing) + " not registered (quorum voters " + ids(voters)
+                    + ", brokers answering " + ids(brokers) + ")");
+        }
+        if (replicas != null && brokers.size() != replicas) {
+            throw new CommandFailure(brokers.size() + " brokers registered, " + replicas + " replicas desired");
+        }
+        if (quorum.leaderId() < 0) {
+            throw new CommandFailure("no controller leader elected (voters " + ids(voters) + ")");
+        }
+        return "Kafka healthy: " + brokers.size() + " brokers, controller leader " + quorum.leaderId() + " of "
+                + voters.size() + " voters";
+    }
+
+    private String checkTopics(KafkaAccess access) {
+        Set<String> names = access.await(access.admin().listTopics().names(), "listing topics");
+        for (Topic topic : LearnFlowTopics.ALL) {
+            if (!names.contains(topic.name())) {
+                throw new CommandFailure("topic " + topic.name() + " missing: run create_topics");
+            }
+        }
+        Map<String, TopicDescription> found = access.await(access.admin().describeTopics(
+                LearnFlowTopics.ALL.stream().map(Topic::name).toList()).allTopicNames(), "describing topics");
+        for (Topic topic : LearnFlowTopics.ALL) {
+            int partitions = found.get(topic.name()).partitions().size();
+            if (partitions < topic.partitions()) {
+                throw new CommandFailure("topic " + topic.name() + " has " + partitions + " partitions, "
+                        + topic.partitions() + " expected: run create_topics");
+            }
+        }
+        return LearnFlowTopics.ALL.size() + " LearnFlow topics";
+    }
+
+    private static String ids(Set<Integer> ids) {
+        return ids.stream().map(String::valueOf).collect(Collectors.joining(","));
+    }
+}
