@@ -7,7 +7,7 @@
 //SOURCES common/Cli.java common/CommandFailure.java common/KafkaEndpoints.java common/NamespaceOption.java
 //SOURCES common/ToolVersion.java common/KafkaManifests.java common/ClusterProfile.java common/LearnFlowTopics.java
 //SOURCES common/KubernetesAccess.java common/ContextOption.java common/KafkaAccess.java common/KafkaOptions.java
-//SOURCES common/DurationParameter.java
+//SOURCES common/DurationParameter.java common/PortForwards.java
 
 import common.Cli;
 import common.CommandFailure;

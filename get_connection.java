@@ -1,30 +1,62 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.7
+//DEPS io.fabric8:kubernetes-client:8.0.0
+//DEPS org.slf4j:slf4j-nop:2.0.20
 //SOURCES common/Cli.java common/CommandFailure.java common/KafkaEndpoints.java common/NamespaceOption.java
-//SOURCES common/ToolVersion.java
+//SOURCES common/ToolVersion.java common/ContextOption.java common/KubernetesAccess.java common/PortForwards.java
 
 import common.Cli;
+import common.ContextOption;
 import common.KafkaEndpoints;
+import common.KubernetesAccess;
 import common.NamespaceOption;
+import common.PortForwards;
 import common.ToolVersion;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 @Command(name = "get_connection", mixinStandardHelpOptions = true, versionProvider = ToolVersion.class,
-        description = "Prints the bootstrap address of the Kafka cluster for clients inside Kubernetes.")
+        description = "Prints the Kafka bootstrap address: the in-cluster Service, or local port-forwards.")
 public class get_connection implements Callable<Integer> {
     @Mixin
     NamespaceOption namespace;
+
+    @Mixin
+    ContextOption context;
+
+    @Option(names = "--port-forward", description = "Forward localhost:19092.. to every broker, print the local "
+            + "bootstrap address and hold the forwards until interrupted (Ctrl-C).")
+    boolean portForward;
 
     public static void main(String... args) {
         System.exit(Cli.execute(new get_connection(), args));
     }
 
+    /** The default path touches no Kubernetes or Kafka class: it answers in well under a second. */
     @Override
-    public Integer call() {
-        System.out.println(KafkaEndpoints.clientBootstrap(namespace.get()));
-        return Cli.OK;
+    public Integer call() throws InterruptedException {
+        if (!portForward) {
+            System.out.println(KafkaEndpoints.clientBootstrap(namespace.get()));
+            return Cli.OK;
+        }
+        KubernetesAccess access = context.configure();
+        try (KubernetesClient client = access.client();
+                PortForwards forwards = PortForwards.open(client, access, namespace.get())) {
+            System.out.println(forwards.bootstrap());
+            System.out.flush();
+            holdUntilInterrupted();
+            return Cli.OK;
+        }
+    }
+
+    private static void holdUntilInterrupted() throws InterruptedException {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
+        stopped.await();
     }
 }

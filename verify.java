@@ -7,7 +7,7 @@
 //SOURCES common/Cli.java common/CommandFailure.java common/KafkaEndpoints.java common/NamespaceOption.java
 //SOURCES common/ToolVersion.java common/KafkaManifests.java common/ClusterProfile.java common/LearnFlowTopics.java
 //SOURCES common/KubernetesAccess.java common/ContextOption.java common/KafkaAccess.java common/KafkaOptions.java
-//SOURCES common/DurationParameter.java common/PodReadiness.java common/Progress.java
+//SOURCES common/DurationParameter.java common/PodReadiness.java common/Progress.java common/PortForwards.java
 
 import common.Cli;
 import common.CommandFailure;
@@ -20,6 +20,7 @@ import common.LearnFlowTopics;
 import common.LearnFlowTopics.Topic;
 import common.NamespaceOption;
 import common.PodReadiness;
+import common.PortForwards;
 import common.Progress;
 import common.ToolVersion;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -95,7 +96,7 @@ public class verify implements Callable<Integer> {
 
     /** The StatefulSet exists and every desired replica is Ready; returns the replica count. */
     private int checkPods(KubernetesClient client, KubernetesAccess kube) {
-        int replicas = KafkaAccess.deployedReplicas(client, kube, namespace.get());
+        int replicas = PortForwards.deployedReplicas(client, kube, namespace.get());
         try {
             PodReadiness readiness = new PodReadiness(replicas, client.pods().inNamespace(namespace.get())
                     .withLabels(KafkaManifests.selector()).list().getItems());

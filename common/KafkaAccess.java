@@ -1,12 +1,7 @@
 package common;
 
-import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.LocalPortForward;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,10 +20,11 @@ public final class KafkaAccess implements AutoCloseable {
     private final String bootstrap;
     private final Duration timeout;
     private final long deadline;
-    private final List<LocalPortForward> forwards;
+    /** Closed with this access; null when Kafka is reached directly. */
+    private final PortForwards forwards;
     private final Admin admin;
 
-    private KafkaAccess(String bootstrap, Duration timeout, List<LocalPortForward> forwards) {
+    private KafkaAccess(String bootstrap, Duration timeout, PortForwards forwards) {
         this.bootstrap = bootstrap;
         this.timeout = timeout;
         this.deadline = System.nanoTime() + timeout.toNanos();
@@ -51,7 +47,7 @@ public final class KafkaAccess implements AutoCloseable {
 
     /** Kafka at an address the user gave. */
     public static KafkaAccess direct(String bootstrap, Duration timeout) {
-        return new KafkaAccess(bootstrap, timeout, List.of());
+        return new KafkaAccess(bootstrap, timeout, null);
     }
 
     /** Inside a pod of the cluster: the Service's DNS name resolves. */
@@ -59,40 +55,11 @@ public final class KafkaAccess implements AutoCloseable {
         return System.getenv("KUBERNETES_SERVICE_HOST") != null;
     }
 
-    /** From outside the cluster: a port-forward from localhost:base+i to every broker's port-forward listener. */
+    /** From outside the cluster, through {@link PortForwards}; they close with this access. */
     public static KafkaAccess portForwarded(KubernetesClient client, KubernetesAccess access, String namespace,
             Duration timeout) {
-        int replicas = deployedReplicas(client, access, namespace);
-        List<LocalPortForward> forwards = new ArrayList<>();
-        try {
-            for (int ordinal = 0; ordinal < replicas; ordinal++) {
-                forwards.add(client.pods().inNamespace(namespace).withName(KafkaEndpoints.podName(ordinal))
-                        .portForward(KafkaEndpoints.PORT_FORWARD_PORT, KafkaEndpoints.PORT_FORWARD_BASE + ordinal));
-            }
-        } catch (KubernetesClientException e) {
-            forwards.forEach(KafkaAccess::closeQuietly);
-            throw access.failure("port-forwarding to the Kafka pods", e);
-        } catch (RuntimeException e) {
-            forwards.forEach(KafkaAccess::closeQuietly);
-            throw new CommandFailure("cannot open a port-forward on localhost:" + (KafkaEndpoints.PORT_FORWARD_BASE
-                    + forwards.size()) + ": " + firstLine(e));
-        }
-        return new KafkaAccess("localhost:" + KafkaEndpoints.PORT_FORWARD_BASE, timeout, forwards);
-    }
-
-    /** The StatefulSet's desired replicas; fails in one line when Kafka is not deployed there. */
-    public static int deployedReplicas(KubernetesClient client, KubernetesAccess access, String namespace) {
-        try {
-            StatefulSet statefulSet = client.apps().statefulSets().inNamespace(namespace)
-                    .withName(KafkaEndpoints.CLUSTER_NAME).get();
-            if (statefulSet == null) {
-                throw new CommandFailure("Kafka is not deployed in namespace '" + namespace
-                        + "' (no StatefulSet " + KafkaEndpoints.CLUSTER_NAME + "): run deploy first");
-            }
-            return statefulSet.getSpec().getReplicas();
-        } catch (KubernetesClientException e) {
-            throw access.failure("reading StatefulSet " + KafkaEndpoints.CLUSTER_NAME, e);
-        }
+        PortForwards forwards = PortForwards.open(client, access, namespace);
+        return new KafkaAccess(forwards.bootstrap(), timeout, forwards);
     }
 
     public String bootstrap() {
@@ -131,14 +98,8 @@ public final class KafkaAccess implements AutoCloseable {
     }
 
     private void closeForwards() {
-        forwards.forEach(KafkaAccess::closeQuietly);
-    }
-
-    private static void closeQuietly(LocalPortForward forward) {
-        try {
-            forward.close();
-        } catch (Exception ignored) {
-            // closing on the way out: nothing more to do
+        if (forwards != null) {
+            forwards.close();
         }
     }
 

@@ -44,7 +44,7 @@ public final class Scripts {
      * Builds a script once per test run, so that JBang's own "Building jar" lines and the compile time stay out of
      * what the tests observe.
      */
-    private static synchronized void build(String script) {
+    public static synchronized void build(String script) {
         if (BUILT.add(script)) {
             Result result = runProcess(List.of(ROOT.resolve("jbang").toString(), "build", script), Map.of(),
                     Duration.ofMinutes(5));

@@ -1,0 +1,50 @@
+package tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import tests.support.ApiServer;
+import tests.support.Scripts;
+
+/**
+ * {@code get_connection --port-forward} against the stand-in API server: it opens a local listener per broker,
+ * prints the local bootstrap address and holds until stopped. The mock cannot carry the forwarded bytes, so what
+ * flows through a forward is verified only on paper (see README); the listener and advertised addresses are proven
+ * in the Kafka cluster tests.
+ */
+class PortForwardTest {
+    @Test
+    void printsTheLocalBootstrapAddressAndHoldsTheForwardsOpen() throws Exception {
+        try (ApiServer api = new ApiServer()) {
+            assertEquals(0, Scripts.run(api.environment(), java.time.Duration.ofMinutes(2), "deploy.java", "prod",
+                    "--no-wait").exitCode());
+            Scripts.build("get_connection.java");
+            ProcessBuilder builder = new ProcessBuilder(List.of(Scripts.ROOT.resolve("jbang").toString(),
+                    "get_connection.java", "--port-forward")).directory(Scripts.ROOT.toFile())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD);
+            builder.environment().putAll(api.environment());
+            Process process = builder.start();
+            try {
+                BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                        StandardCharsets.UTF_8));
+                assertEquals("localhost:19092", out.readLine());
+                assertTrue(process.isAlive(), "holds the forwards until interrupted");
+                for (int port = 19092; port <= 19094; port++) {
+                    try (Socket socket = new Socket("127.0.0.1", port)) {
+                        assertTrue(socket.isConnected(), "a local listener on " + port);
+                    }
+                }
+            } finally {
+                process.destroy();
+                assertTrue(process.waitFor(20, TimeUnit.SECONDS), "stops when interrupted");
+            }
+        }
+    }
+}
