@@ -25,6 +25,7 @@ import common.Progress;
 import common.ToolVersion;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -66,7 +67,7 @@ public class verify implements Callable<Integer> {
         try (Progress progress = new Progress()) {
             while (true) {
                 try {
-                    String health = check();
+                    String health = check(Duration.ofNanos(Math.max(1_000_000_000L, deadline - System.nanoTime())));
                     progress.close();
                     System.out.println("✓ " + health);
                     return Cli.OK;
@@ -84,11 +85,11 @@ public class verify implements Callable<Integer> {
     }
 
     /** The checks in order; the first problem ends them, as a one-line {@link CommandFailure}. */
-    private String check() {
+    private String check(Duration left) {
         KubernetesAccess kube = kafka.viaKubernetes() ? context.configure() : null;
         try (KubernetesClient client = kube == null ? null : kube.client()) {
             Integer replicas = kube == null ? null : checkPods(client, kube);
-            try (KafkaAccess access = kafka.connect(namespace.get(), client, kube)) {
+            try (KafkaAccess access = kafka.connect(namespace.get(), client, kube, left)) {
                 return checkKafka(access, replicas) + (topics ? ", " + checkTopics(access) : "");
             }
         }

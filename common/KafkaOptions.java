@@ -27,6 +27,11 @@ public class KafkaOptions {
 
     /** Connects; {@code client} and {@code access} are used only when Kafka must be reached through Kubernetes. */
     public KafkaAccess connect(String namespace, KubernetesClient client, KubernetesAccess access) {
+        return connect(namespace, client, access, timeout);
+    }
+
+    /** As {@link #connect(String, KubernetesClient, KubernetesAccess)}, within what is left of a longer wait. */
+    public KafkaAccess connect(String namespace, KubernetesClient client, KubernetesAccess access, Duration timeout) {
         if (bootstrapServer != null) {
             return KafkaAccess.direct(bootstrapServer, timeout);
         }
