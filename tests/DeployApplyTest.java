@@ -17,10 +17,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tests.support.ApiServer;
 import tests.support.Scripts;
 
@@ -29,19 +27,9 @@ import tests.support.Scripts;
  * There is no kubelet: where pods must exist, the test creates them and sets their status. Each test uses its own
  * namespace.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DeployApplyTest {
-    private ApiServer api;
-
-    @BeforeAll
-    void startApiServer() throws Exception {
-        api = new ApiServer();
-    }
-
-    @AfterAll
-    void stopApiServer() {
-        api.close();
-    }
+    @RegisterExtension
+    static final ApiServer api = new ApiServer();
 
     private Scripts.Result deploy(String... args) {
         return Scripts.run(api.environment(), Duration.ofMinutes(3), "deploy.java", args);

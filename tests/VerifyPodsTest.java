@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tests.support.ApiServer;
 import tests.support.Scripts;
 
@@ -16,19 +14,9 @@ import tests.support.Scripts;
  * setting pod status. The mock cannot port-forward, so with all pods Ready the check goes on to Kafka and fails
  * there: that it gets there is what shows the pod checks passed.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class VerifyPodsTest {
-    private ApiServer api;
-
-    @BeforeAll
-    void startApiServer() throws Exception {
-        api = new ApiServer();
-    }
-
-    @AfterAll
-    void stopApiServer() {
-        api.close();
-    }
+    @RegisterExtension
+    static final ApiServer api = new ApiServer();
 
     private Scripts.Result verify(String namespace) {
         return Scripts.run(api.environment(), Duration.ofMinutes(2), "verify.java", "-n", namespace, "--timeout", "3s");

@@ -18,6 +18,8 @@ import io.fabric8.mockwebserver.http.Buffer;
 import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,18 +33,22 @@ import java.util.Map;
  * A stand-in Kubernetes API server: fabric8's mock in CRUD mode, taught server-side apply for this tool's objects,
  * with a kubeconfig pointing at it. The tests also play the kubelet here, setting pod status by hand.
  */
-public final class ApiServer implements AutoCloseable {
+public final class ApiServer implements AutoCloseable, AfterAllCallback {
     private final KubernetesMockServer server;
     private final KubernetesClient client;
     private final Path kubeconfig;
 
-    public ApiServer() throws IOException {
+    public ApiServer() {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 new ServerSideApplyDispatcher(), false);
         server.init();
         client = server.createClient();
-        kubeconfig = Files.createTempFile("kubeconfig", ".yaml");
-        Files.writeString(kubeconfig, kubeconfig("mock", server.url("/").replaceAll("/$", ""), "secret-token"));
+        try {
+            kubeconfig = Files.createTempFile("kubeconfig", ".yaml");
+            Files.writeString(kubeconfig, kubeconfig("mock", server.url("/").replaceAll("/$", ""), "secret-token"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** A kubeconfig with one context, named {@code context}, for the given server URL. */
@@ -118,6 +124,12 @@ public final class ApiServer implements AutoCloseable {
     private static PodCondition condition(String type, String status, String reason, String message) {
         return new PodConditionBuilder().withType(type).withStatus(status).withReason(reason).withMessage(message)
                 .build();
+    }
+
+    /** Registered as a JUnit extension ({@code @RegisterExtension static}), it stops after the test class. */
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     @Override

@@ -42,6 +42,8 @@ public final class KafkaNodes implements AutoCloseable {
     private final Path workDir;
     private final Map<String, Integer> hostPorts = new HashMap<>();
     private final Process[] processes;
+    /** What each node's process gets, mapped to this machine; the same on every (re)start, as a pod's env is. */
+    private final Map<Integer, Map<String, String>> environments = new HashMap<>();
 
     private KafkaNodes(String namespace, StatefulSet statefulSet, Path workDir) {
         this.namespace = namespace;
@@ -171,7 +173,8 @@ public final class KafkaNodes implements AutoCloseable {
         for (String dir : List.of("defaults", "mounted", "config")) {
             Files.createDirectories(nodeDir.resolve(dir));
         }
-        Map<String, String> environment = mapToThisMachine(podEnvironment(node), node);
+        Map<String, String> environment = environments.computeIfAbsent(node,
+                n -> mapToThisMachine(podEnvironment(n), n));
         List<String> setup = List.of(javaExecutable(), "-cp", classpath(), "kafka.docker.KafkaDockerWrapper", "setup",
                 "--default-configs-dir", nodeDir.resolve("defaults").toString(),
                 "--mounted-configs-dir", nodeDir.resolve("mounted").toString(),
@@ -182,12 +185,11 @@ public final class KafkaNodes implements AutoCloseable {
         if (result.exitCode() != 0 && !reusedVolume) {
             throw new AssertionError("storage setup failed for node " + node + ": " + result);
         }
-        Files.writeString(nodeDir.resolve("environment.txt"), environment.toString());
     }
 
     private void launch(int node) throws IOException {
         Path nodeDir = workDir.resolve("node-" + node);
-        Map<String, String> environment = mapToThisMachine(podEnvironment(node), node);
+        Map<String, String> environment = environments.get(node);
         Path log4j = nodeDir.resolve("log4j2.xml");
         Files.writeString(log4j, """
                 <Configuration status="error"><Appenders><Console name="out" target="SYSTEM_OUT">
