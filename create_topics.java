@@ -3,11 +3,8 @@
 //DEPS info.picocli:picocli:4.7.7
 //DEPS io.fabric8:kubernetes-client:8.0.0
 //DEPS org.apache.kafka:kafka-clients:4.4.0
-//DEPS org.slf4j:slf4j-nop:2.0.20
-//SOURCES common/Cli.java common/CommandFailure.java common/KafkaEndpoints.java common/NamespaceOption.java
-//SOURCES common/ToolVersion.java common/KafkaManifests.java common/ClusterProfile.java common/LearnFlowTopics.java
-//SOURCES common/KubernetesAccess.java common/ContextOption.java common/KafkaAccess.java common/KafkaOptions.java
-//SOURCES common/DurationParameter.java common/PortForwards.java
+//DEPS org.slf4j:slf4j-simple:2.0.20
+//SOURCES common/*.java
 
 import common.Cli;
 import common.CommandFailure;
@@ -18,6 +15,7 @@ import common.KubernetesAccess;
 import common.LearnFlowTopics;
 import common.LearnFlowTopics.Topic;
 import common.NamespaceOption;
+import common.Output;
 import common.ToolVersion;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
@@ -37,7 +35,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-@Command(name = "create_topics", mixinStandardHelpOptions = true, versionProvider = ToolVersion.class,
+@Command(name = "create_topics", aliases = "create-topics", mixinStandardHelpOptions = true,
+        versionProvider = ToolVersion.class,
         description = "Creates the LearnFlow topics (idempotent): missing ones created, short ones raised.")
 public class create_topics implements Callable<Integer> {
     /** More copies than this add load, not safety. */
@@ -54,6 +53,9 @@ public class create_topics implements Callable<Integer> {
 
     @Mixin
     KafkaOptions kafka;
+
+    @Mixin
+    Output output;
 
     @Option(names = "--replication-factor", paramLabel = "N",
             description = "Copies of each partition (default: the broker count, at most 3).")
@@ -77,15 +79,28 @@ public class create_topics implements Callable<Integer> {
             Map<String, TopicDescription> existing = describeExisting(access);
             List<NewTopic> missing = new ArrayList<>();
             Map<String, NewPartitions> shortOnes = new LinkedHashMap<>();
+            List<Map<String, Object>> topics = new ArrayList<>();
+            List<String> warnings = new ArrayList<>();
             for (Topic topic : LearnFlowTopics.ALL) {
                 TopicDescription found = existing.get(topic.name());
+                String action;
+                int partitions = topic.partitions();
+                int copies = replication;
                 if (found == null) {
+                    action = "created";
                     missing.add(new NewTopic(topic.name(), topic.partitions(), (short) replication));
-                } else if (found.partitions().size() < topic.partitions()) {
-                    shortOnes.put(topic.name(), NewPartitions.increaseTo(topic.partitions()));
                 } else {
-                    warnIfDifferent(topic, found, replication);
+                    copies = found.partitions().get(0).replicas().size();
+                    if (found.partitions().size() < topic.partitions()) {
+                        action = "raised";
+                        shortOnes.put(topic.name(), NewPartitions.increaseTo(topic.partitions()));
+                    } else {
+                        action = "existing";
+                        partitions = found.partitions().size();
+                        warnings.addAll(differences(topic, partitions, copies, replication));
+                    }
                 }
+                topics.add(topicFacts(topic.name(), partitions, copies, action));
             }
             Admin admin = access.admin();
             if (!missing.isEmpty()) {
@@ -94,11 +109,35 @@ public class create_topics implements Callable<Integer> {
             if (!shortOnes.isEmpty()) {
                 access.await(admin.createPartitions(shortOnes).all(), "adding partitions");
             }
-            int unchanged = LearnFlowTopics.ALL.size() - missing.size() - shortOnes.size();
-            System.out.printf("create_topics: %d created, %d raised, %d existing; RF %d; %.1fs%n", missing.size(),
-                    shortOnes.size(), unchanged, replication, (System.nanoTime() - start) / 1e9);
+            warnings.forEach(warning -> System.err.println("create_topics: warning: " + warning));
+            report(missing.size(), shortOnes.size(), replication, topics, warnings, System.nanoTime() - start);
             return Cli.OK;
         }
+    }
+
+    private void report(int created, int raised, int replication, List<Map<String, Object>> topics,
+            List<String> warnings, long elapsedNanos) {
+        int existing = topics.size() - created - raised;
+        String line = String.format("create_topics: %d created, %d raised, %d existing; RF %d; %.1fs", created,
+                raised, existing, replication, elapsedNanos / 1e9);
+        Map<String, Object> facts = Output.facts("ok");
+        facts.put("created", created);
+        facts.put("raised", raised);
+        facts.put("existing", existing);
+        facts.put("replicationFactor", replication);
+        facts.put("topics", topics);
+        facts.put("warnings", warnings);
+        facts.put("elapsedMs", elapsedNanos / 1_000_000);
+        output.result(line, facts);
+    }
+
+    private static Map<String, Object> topicFacts(String name, int partitions, int replication, String action) {
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("name", name);
+        facts.put("partitions", partitions);
+        facts.put("replicationFactor", replication);
+        facts.put("action", action);
+        return facts;
     }
 
     /** The override when given (never more than the brokers), else every broker up to three. */
@@ -123,16 +162,16 @@ public class create_topics implements Callable<Integer> {
     }
 
     /** Partitions can't shrink and replicas aren't moved here: say so, change nothing. */
-    private static void warnIfDifferent(Topic topic, TopicDescription found, int replication) {
-        int partitions = found.partitions().size();
-        int copies = found.partitions().get(0).replicas().size();
+    private static List<String> differences(Topic topic, int partitions, int copies, int replication) {
+        List<String> differences = new ArrayList<>();
         if (partitions > topic.partitions()) {
-            System.err.println("create_topics: warning: " + topic.name() + " has " + partitions
-                    + " partitions, more than the " + topic.partitions() + " expected; left alone");
+            differences.add(topic.name() + " has " + partitions + " partitions, more than the " + topic.partitions()
+                    + " expected; left alone");
         }
         if (copies != replication) {
-            System.err.println("create_topics: warning: " + topic.name() + " has replication factor " + copies
-                    + ", not " + replication + "; left alone");
+            differences.add(topic.name() + " has replication factor " + copies + ", not " + replication
+                    + "; left alone");
         }
+        return differences;
     }
 }

@@ -2,11 +2,9 @@
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.7
 //DEPS io.fabric8:kubernetes-client:8.0.0
-//DEPS org.slf4j:slf4j-nop:2.0.20
-//SOURCES common/Cli.java common/CommandFailure.java common/KafkaEndpoints.java common/NamespaceOption.java
-//SOURCES common/ToolVersion.java common/ClusterProfile.java common/ProfileParameter.java common/KafkaManifests.java
-//SOURCES common/KubernetesAccess.java common/ContextOption.java common/PodReadiness.java common/Progress.java
-//SOURCES common/DurationParameter.java
+//DEPS org.apache.kafka:kafka-clients:4.4.0
+//DEPS org.slf4j:slf4j-simple:2.0.20
+//SOURCES common/*.java
 
 import common.Cli;
 import common.ClusterProfile;
@@ -17,11 +15,13 @@ import common.KafkaEndpoints;
 import common.KafkaManifests;
 import common.KubernetesAccess;
 import common.NamespaceOption;
+import common.Output;
 import common.PodReadiness;
 import common.ProfileParameter;
 import common.Progress;
 import common.ToolVersion;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesListBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -77,6 +77,9 @@ public class deploy implements Callable<Integer> {
     @Mixin
     ContextOption context;
 
+    @Mixin
+    Output output;
+
     @Option(names = "--no-wait", description = "Return right after applying, without waiting for Ready brokers.")
     boolean noWait;
 
@@ -96,29 +99,44 @@ public class deploy implements Callable<Integer> {
         KafkaManifests manifests = new KafkaManifests(profile, namespace.get(), image, validStorageSize(),
                 storageClass);
         if (dryRun) {
-            printYaml(manifests);
+            printManifests(manifests);
             return Cli.OK;
         }
         long start = System.nanoTime();
         KubernetesAccess access = context.configure();
         try (KubernetesClient client = access.client()) {
-            String changes = apply(client, access, manifests);
-            String result = "deploy " + profile.id() + ": " + changes;
-            if (!noWait) {
-                PodReadiness readiness = awaitReady(client, access, timeout == null ? profile.readyTimeout : timeout);
-                result += "; " + readiness.ready() + "/" + readiness.replicas() + " brokers ready in "
-                        + seconds(System.nanoTime() - start);
-            }
-            System.out.println(result + "; bootstrap " + KafkaEndpoints.clientBootstrap(namespace.get()));
+            Map<String, Integer> changes = apply(client, access, manifests);
+            PodReadiness readiness = noWait ? null
+                    : awaitReady(client, access, timeout == null ? profile.readyTimeout : timeout);
+            report(changes, readiness, System.nanoTime() - start);
             return Cli.OK;
         }
+    }
+
+    private void report(Map<String, Integer> changes, PodReadiness readiness, long elapsedNanos) {
+        String connection = KafkaEndpoints.clientBootstrap(namespace.get());
+        String line = "deploy " + profile.id() + ": " + changes.entrySet().stream()
+                .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "))
+                + (readiness == null ? "" : "; " + readiness.ready() + "/" + readiness.replicas()
+                        + " brokers ready in " + seconds(elapsedNanos))
+                + "; bootstrap " + connection;
+        Map<String, Object> facts = Output.facts("ok");
+        facts.put("profile", profile.id());
+        facts.put("namespace", namespace.get());
+        facts.put("objects", changes);
+        facts.put("brokers", profile.replicas);
+        facts.put("ready", readiness == null ? null : readiness.ready());
+        facts.put("connection", connection);
+        facts.put("elapsedMs", elapsedNanos / 1_000_000);
+        output.result(line, facts);
     }
 
     /**
      * Server-side applies every object in order, and reports what each apply did, as kubectl does: an unchanged
      * object keeps its resourceVersion.
      */
-    private static String apply(KubernetesClient client, KubernetesAccess access, KafkaManifests manifests) {
+    private static Map<String, Integer> apply(KubernetesClient client, KubernetesAccess access,
+            KafkaManifests manifests) {
         Map<String, Integer> counts = new TreeMap<>();
         for (HasMetadata object : manifests.all()) {
             String what = object.getKind() + " " + object.getMetadata().getName();
@@ -134,13 +152,13 @@ public class deploy implements Callable<Integer> {
                 throw access.failure("applying " + what, e);
             }
         }
-        return counts.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "));
+        return counts;
     }
 
     /** Watches the Kafka pods (an informer, no polling) until every replica is Ready or the time is up. */
     private PodReadiness awaitReady(KubernetesClient client, KubernetesAccess access, Duration limit) {
         var pods = client.pods().inNamespace(namespace.get()).withLabels(KafkaManifests.selector());
-        try (Progress progress = new Progress()) {
+        try (Progress progress = output.progress()) {
             CompletableFuture<List<Pod>> allReady = pods.informOnCondition(current -> {
                 PodReadiness readiness = new PodReadiness(profile.replicas, current);
                 progress.update("waiting for brokers: " + readiness.ready() + "/" + readiness.replicas() + " Ready");
@@ -186,8 +204,13 @@ public class deploy implements Callable<Integer> {
                 "invalid --storage-size '" + storageSize + "': expected a positive quantity such as 10Gi");
     }
 
-    private static void printYaml(KafkaManifests manifests) {
+    /** YAML documents, for {@code kubectl apply -f -}; with --json, one kubectl-style List object. */
+    private void printManifests(KafkaManifests manifests) {
         KubernetesSerialization serialization = new KubernetesSerialization();
+        if (output.json()) {
+            System.out.println(serialization.asJson(new KubernetesListBuilder().withItems(manifests.all()).build()));
+            return;
+        }
         StringBuilder yaml = new StringBuilder();
         for (HasMetadata object : manifests.all()) {
             String document = serialization.asYaml(object);

@@ -2,25 +2,28 @@
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.7
 //DEPS io.fabric8:kubernetes-client:8.0.0
-//DEPS org.slf4j:slf4j-nop:2.0.20
-//SOURCES common/Cli.java common/CommandFailure.java common/KafkaEndpoints.java common/NamespaceOption.java
-//SOURCES common/ToolVersion.java common/ContextOption.java common/KubernetesAccess.java common/PortForwards.java
+//DEPS org.apache.kafka:kafka-clients:4.4.0
+//DEPS org.slf4j:slf4j-simple:2.0.20
+//SOURCES common/*.java
 
 import common.Cli;
 import common.ContextOption;
 import common.KafkaEndpoints;
 import common.KubernetesAccess;
 import common.NamespaceOption;
+import common.Output;
 import common.PortForwards;
 import common.ToolVersion;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "get_connection", mixinStandardHelpOptions = true, versionProvider = ToolVersion.class,
+@Command(name = "get_connection", aliases = "get-connection", mixinStandardHelpOptions = true,
+        versionProvider = ToolVersion.class,
         description = "Prints the Kafka bootstrap address: the in-cluster Service, or local port-forwards.")
 public class get_connection implements Callable<Integer> {
     @Mixin
@@ -28,6 +31,9 @@ public class get_connection implements Callable<Integer> {
 
     @Mixin
     ContextOption context;
+
+    @Mixin
+    Output output;
 
     @Option(names = "--port-forward", description = "Forward localhost:19092.. to every broker, print the local "
             + "bootstrap address and hold the forwards until interrupted (Ctrl-C).")
@@ -41,17 +47,25 @@ public class get_connection implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         if (!portForward) {
-            System.out.println(KafkaEndpoints.clientBootstrap(namespace.get()));
+            print(KafkaEndpoints.clientBootstrap(namespace.get()));
             return Cli.OK;
         }
         KubernetesAccess access = context.configure();
         try (KubernetesClient client = access.client();
                 PortForwards forwards = PortForwards.open(client, access, namespace.get())) {
-            System.out.println(forwards.bootstrap());
+            print(forwards.bootstrap());
             System.out.flush();
             holdUntilInterrupted();
             return Cli.OK;
         }
+    }
+
+    private void print(String connection) {
+        Map<String, Object> facts = Output.facts("ok");
+        facts.put("connection", connection);
+        facts.put("namespace", namespace.get());
+        facts.put("portForward", portForward);
+        output.result(connection, facts);
     }
 
     private static void holdUntilInterrupted() throws InterruptedException {

@@ -3,11 +3,8 @@
 //DEPS info.picocli:picocli:4.7.7
 //DEPS io.fabric8:kubernetes-client:8.0.0
 //DEPS org.apache.kafka:kafka-clients:4.4.0
-//DEPS org.slf4j:slf4j-nop:2.0.20
-//SOURCES common/Cli.java common/CommandFailure.java common/KafkaEndpoints.java common/NamespaceOption.java
-//SOURCES common/ToolVersion.java common/KafkaManifests.java common/ClusterProfile.java common/LearnFlowTopics.java
-//SOURCES common/KubernetesAccess.java common/ContextOption.java common/KafkaAccess.java common/KafkaOptions.java
-//SOURCES common/DurationParameter.java common/PodReadiness.java common/Progress.java common/PortForwards.java
+//DEPS org.slf4j:slf4j-simple:2.0.20
+//SOURCES common/*.java
 
 import common.Cli;
 import common.CommandFailure;
@@ -19,6 +16,7 @@ import common.KubernetesAccess;
 import common.LearnFlowTopics;
 import common.LearnFlowTopics.Topic;
 import common.NamespaceOption;
+import common.Output;
 import common.PodReadiness;
 import common.PortForwards;
 import common.Progress;
@@ -26,6 +24,7 @@ import common.ToolVersion;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -50,6 +49,9 @@ public class verify implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
+    @Mixin
+    Output output;
+
     @Option(names = "--topics", description = "Also require every LearnFlow topic with at least its partitions.")
     boolean topics;
 
@@ -60,21 +62,27 @@ public class verify implements Callable<Integer> {
         System.exit(Cli.execute(new verify(), args));
     }
 
+    /** What the checks found so far; the JSON result carries it, healthy or not. */
+    private Map<String, Object> found = new LinkedHashMap<>();
+
     /** Reads only: verify never changes anything. */
     @Override
     public Integer call() throws InterruptedException {
-        long deadline = System.nanoTime() + kafka.timeout().toNanos();
-        try (Progress progress = new Progress()) {
+        long start = System.nanoTime();
+        long deadline = start + kafka.timeout().toNanos();
+        try (Progress progress = output.progress()) {
             while (true) {
+                found = new LinkedHashMap<>();
                 try {
                     String health = check(Duration.ofNanos(Math.max(1_000_000_000L, deadline - System.nanoTime())));
                     progress.close();
-                    System.out.println("✓ " + health);
+                    report("healthy", "✓ " + health, null, System.nanoTime() - start);
                     return Cli.OK;
                 } catch (CommandFailure problem) {
                     if (!await || System.nanoTime() + 1_000_000_000L >= deadline) {
                         progress.close();
-                        System.out.println("✗ " + problem.getMessage());
+                        report("unhealthy", "✗ " + problem.getMessage(), problem.getMessage(),
+                                System.nanoTime() - start);
                         return Cli.FAILURE;
                     }
                     progress.update("waiting: " + problem.getMessage());
@@ -82,6 +90,16 @@ public class verify implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    private void report(String status, String line, String problem, long elapsedNanos) {
+        Map<String, Object> facts = Output.facts(status);
+        facts.putAll(found);
+        if (problem != null) {
+            facts.put("problem", problem);
+        }
+        facts.put("elapsedMs", elapsedNanos / 1_000_000);
+        output.result(line, facts);
     }
 
     /** The checks in order; the first problem ends them, as a one-line {@link CommandFailure}. */
@@ -101,6 +119,8 @@ public class verify implements Callable<Integer> {
         try {
             PodReadiness readiness = new PodReadiness(replicas, client.pods().inNamespace(namespace.get())
                     .withLabels(KafkaManifests.selector()).list().getItems());
+            found.put("replicas", replicas);
+            found.put("ready", readiness.ready());
             if (!readiness.allReady()) {
                 throw new CommandFailure(readiness.ready() + "/" + replicas + " brokers Ready: "
                         + String.join("; ", readiness.notReady()));
@@ -118,6 +138,10 @@ public class verify implements Callable<Integer> {
         QuorumInfo quorum = access.await(access.admin().describeMetadataQuorum().quorumInfo(), "reading the quorum");
         Set<Integer> voters = quorum.voters().stream().map(QuorumInfo.ReplicaState::replicaId)
                 .collect(Collectors.toCollection(TreeSet::new));
+        found.put("brokers", brokers.size());
+        found.put("brokerIds", brokers);
+        found.put("voters", voters);
+        found.put("controller", quorum.leaderId() < 0 ? null : quorum.leaderId());
         Set<Integer> missing = new TreeSet<>(voters);
         missing.removeAll(brokers);
         if (!missing.isEmpty()) {
@@ -141,15 +165,16 @@ public class verify implements Callable<Integer> {
                 throw new CommandFailure("topic " + topic.name() + " missing: run create_topics");
             }
         }
-        Map<String, TopicDescription> found = access.await(access.admin().describeTopics(
+        Map<String, TopicDescription> described = access.await(access.admin().describeTopics(
                 LearnFlowTopics.ALL.stream().map(Topic::name).toList()).allTopicNames(), "describing topics");
         for (Topic topic : LearnFlowTopics.ALL) {
-            int partitions = found.get(topic.name()).partitions().size();
+            int partitions = described.get(topic.name()).partitions().size();
             if (partitions < topic.partitions()) {
                 throw new CommandFailure("topic " + topic.name() + " has " + partitions + " partitions, "
                         + topic.partitions() + " expected: run create_topics");
             }
         }
+        found.put("topics", LearnFlowTopics.ALL.size());
         return LearnFlowTopics.ALL.size() + " LearnFlow topics";
     }
 

@@ -1,10 +1,13 @@
 package common;
 
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 
 /**
  * Runs a command with the tool's conventions: exit 0 success, 1 failure, 2 usage error; every error is one line on
- * stderr, prefixed with the command's name, never a stack trace.
+ * stderr, prefixed with the command's name, never a stack trace (with {@code --json}, also one JSON object on
+ * stdout); library logging off unless {@code --verbose}.
  */
 public final class Cli {
     public static final int OK = 0;
@@ -15,17 +18,36 @@ public final class Cli {
     }
 
     public static int execute(Object command, String... args) {
+        // Read before picocli parses: logging is configured before any library class loads, and a usage error
+        // still needs to know its output format.
+        List<String> arguments = List.of(args);
+        boolean json = arguments.contains("--json");
+        configureLogging(arguments.contains("--verbose"));
+
         CommandLine commandLine = new CommandLine(command);
-        String name = commandLine.getCommandName();
-        commandLine.setParameterExceptionHandler((error, arguments) -> {
-            error.getCommandLine().getErr().println(name + ": " + error.getMessage() + " (see --help)");
-            return USAGE;
-        });
-        commandLine.setExecutionExceptionHandler((error, failed, parseResult) -> {
-            failed.getErr().println(name + ": " + describe(error));
-            return FAILURE;
-        });
+        commandLine.setParameterExceptionHandler((error, unused) ->
+                report(error.getCommandLine(), error.getMessage() + " (see --help)", USAGE, json));
+        commandLine.setExecutionExceptionHandler((error, failed, parseResult) ->
+                report(failed, describe(error), FAILURE, json));
         return commandLine.execute(args);
+    }
+
+    private static int report(CommandLine command, String message, int exitCode, boolean json) {
+        command.getErr().println(command.getCommandName() + ": " + message);
+        if (json) {
+            Map<String, Object> facts = Output.facts("error");
+            facts.put("error", message);
+            facts.put("exitCode", exitCode);
+            command.getOut().println(Json.write(facts));
+            command.getOut().flush();
+        }
+        return exitCode;
+    }
+
+    /** slf4j-simple reads these once, when the first logger is made: quiet unless asked. */
+    private static void configureLogging(boolean verbose) {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "off");
+        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
     }
 
     private static String describe(Exception error) {

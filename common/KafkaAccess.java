@@ -77,12 +77,12 @@ public final class KafkaAccess implements AutoCloseable {
             return future.get(left, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             throw new CommandFailure(what + ": no answer from Kafka at " + bootstrap + " within "
-                    + timeout.toSeconds() + "s");
+                    + Math.round(timeout.toMillis() / 1000.0) + "s");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
                 throw new CommandFailure(what + ": no answer from Kafka at " + bootstrap + " within "
-                        + timeout.toSeconds() + "s");
+                        + Math.round(timeout.toMillis() / 1000.0) + "s");
             }
             throw new CommandFailure(what + " failed at " + bootstrap + ": " + firstLine(cause));
         } catch (InterruptedException e) {

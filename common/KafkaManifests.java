@@ -34,6 +34,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -238,7 +239,9 @@ public final class KafkaManifests {
     }
 
     private ResourceRequirements resources() {
-        Map<String, Quantity> amounts = Map.of("memory", new Quantity(profile.memory), "cpu", new Quantity(profile.cpu));
+        // Sorted: Map.of iterates in a different order on every JVM run, and --dry-run output must be stable.
+        Map<String, Quantity> amounts = new TreeMap<>(Map.of("memory", new Quantity(profile.memory),
+                "cpu", new Quantity(profile.cpu)));
         return new ResourceRequirementsBuilder().withRequests(amounts).withLimits(amounts).build();
     }
 

@@ -82,6 +82,12 @@ class CommandLineTest {
     }
 
     @Test
+    void dryRunOutputIsTheSameOnEveryRun() {
+        assertEquals(Scripts.run("deploy.java", "prod", "--dry-run").stdout(),
+                Scripts.run("deploy.java", "prod", "--dry-run").stdout());
+    }
+
+    @Test
     void dryRunHonoursImageAndStorageOptions() throws Exception {
         Scripts.Result result = Scripts.run(noCluster(), Duration.ofMinutes(3), "deploy.java", "prod", "--dry-run",
                 "--image", "registry.example/kafka:4.4.0", "--storage-size", "50Gi", "--storage-class", "gp3");

@@ -20,7 +20,9 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import tests.support.ApiServer;
+import tests.support.JsonResult;
 import tests.support.Scripts;
+import tests.support.Tokens;
 
 /**
  * deploy.java, run as a process, against a stand-in API server (fabric8's CRUD mock, taught server-side apply).
@@ -61,6 +63,22 @@ class DeployApplyTest {
         assertTrue(result.stdout().startsWith("deploy prod: 5 created"), result.stdout());
         assertTrue(result.stdout().contains("kafka.apply-all.svc.cluster.local:9092"), result.stdout());
         assertEquals(1, result.stdout().lines().count(), result.stdout());
+        assertEquals("", result.stderr(), "stderr is silent on success when piped");
+    }
+
+    @Test
+    void jsonCarriesTheSameFactsAsTheLine() {
+        Scripts.Result result = deploy("prod", "-n", "as-json", "--no-wait", "--json");
+        assertEquals(0, result.exitCode(), result.toString());
+        Map<String, Object> json = JsonResult.parse(result);
+        assertEquals(List.of("status", "profile", "namespace", "objects", "brokers", "ready", "connection",
+                "elapsedMs"), List.copyOf(json.keySet()));
+        assertEquals("ok", json.get("status"));
+        assertEquals("prod", json.get("profile"));
+        assertEquals(Map.of("created", 5), json.get("objects"));
+        assertEquals(3, ((Number) json.get("brokers")).intValue());
+        assertEquals(null, json.get("ready"), "--no-wait: readiness not known");
+        assertEquals("kafka.as-json.svc.cluster.local:9092", json.get("connection"));
     }
 
     @Test
@@ -132,7 +150,7 @@ class DeployApplyTest {
     @Test
     void readyPodsEndTheWaitWithTheSuccessLine() throws Exception {
         CompletableFuture<Scripts.Result> running = CompletableFuture.supplyAsync(
-                () -> deploy("dev", "-n", "becomes-ready", "--timeout", "90s"));
+                () -> deploy("dev", "-n", "becomes-ready", "--timeout", "90s", "--verbose"));
         // Once the StatefulSet has landed, the test plays the kubelet and reports its pod Ready.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (api.client().apps().statefulSets().inNamespace("becomes-ready").withName("kafka").get() == null) {
@@ -148,7 +166,8 @@ class DeployApplyTest {
         assertEquals(0, result.exitCode(), result.toString());
         assertTrue(result.stdout().matches("deploy dev: 4 created; 1/1 brokers ready in [0-9.]+s; bootstrap "
                 + "kafka.becomes-ready.svc.cluster.local:9092\n"), result.stdout());
-        assertTrue(result.stderr().contains("waiting for brokers: 0/1 Ready"), "plain progress lines when piped: "
-                + result.stderr());
+        assertTrue(result.stderr().contains("waiting for brokers: 0/1 Ready"), "plain progress lines when piped "
+                + "with --verbose: " + result.stderr());
+        assertTrue(Tokens.count(result.stdout()) <= 50, result.stdout());
     }
 }

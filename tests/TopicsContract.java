@@ -23,7 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import tests.support.KafkaNodes;
+import tests.support.JsonResult;
 import tests.support.Scripts;
+import tests.support.Tokens;
 
 /**
  * create_topics.java and verify.java, run as processes with {@code --bootstrap-server}, against real Kafka nodes
@@ -84,6 +86,9 @@ abstract class TopicsContract {
             assertTrue(result.stdout().startsWith("create_topics: 6 created, 1 raised, 0 existing; RF " + replication),
                     result.stdout());
 
+            assertEquals("", result.stderr(), "stderr is silent on success when piped");
+            assertTrue(Tokens.count(result.stdout()) <= 50, result.stdout());
+
             Map<String, TopicDescription> topics = describeCatalogue(admin);
             for (LearnFlowTopics.Topic topic : LearnFlowTopics.ALL) {
                 TopicDescription found = topics.get(topic.name());
@@ -103,15 +108,39 @@ abstract class TopicsContract {
 
     @Test
     @Order(3)
+    void createTopicsJsonListsEveryTopicWithItsAction() {
+        Map<String, Object> json = JsonResult.parse(run("create_topics.java", "--json"));
+        assertEquals("ok", json.get("status"));
+        assertEquals(7, ((Number) json.get("existing")).intValue());
+        List<?> topics = (List<?>) json.get("topics");
+        assertEquals(LearnFlowTopics.ALL.size(), topics.size());
+        for (int i = 0; i < topics.size(); i++) {
+            Map<?, ?> topic = (Map<?, ?>) topics.get(i);
+            assertEquals(LearnFlowTopics.ALL.get(i).name(), topic.get("name"));
+            assertEquals(LearnFlowTopics.ALL.get(i).partitions(), ((Number) topic.get("partitions")).intValue());
+            assertEquals(Math.min(profile().replicas, 3), ((Number) topic.get("replicationFactor")).intValue());
+            assertEquals("existing", topic.get("action"));
+        }
+    }
+
+    @Test
+    @Order(5)
     void verifyWithTopicsIsHealthy() {
         Scripts.Result result = run("verify.java", "--topics");
         assertEquals(0, result.exitCode(), result.toString());
+        assertEquals("", result.stderr(), "stderr is silent on success when piped");
+        assertTrue(Tokens.count(result.stdout()) <= 50, result.stdout());
+        Map<String, Object> json = JsonResult.parse(run("verify.java", "--topics", "--json"));
+        assertEquals("healthy", json.get("status"));
+        assertEquals(profile().replicas, ((Number) json.get("brokers")).intValue());
+        assertEquals(7, ((Number) json.get("topics")).intValue());
+        assertTrue(json.get("controller") instanceof Number, json.toString());
         assertTrue(result.stdout().startsWith("✓ Kafka healthy: " + profile().replicas + " brokers"), result.stdout());
         assertTrue(result.stdout().contains("7 LearnFlow topics"), result.stdout());
     }
 
     @Test
-    @Order(4)
+    @Order(6)
     void verifyWithTopicsFailsWhileATopicIsMissing() throws Exception {
         try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
             admin.deleteTopics(List.of("struggle.detected")).all().get(30, TimeUnit.SECONDS);
@@ -124,7 +153,7 @@ abstract class TopicsContract {
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void anAddressWithNothingListeningFailsWithinTheTimeout() throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {

@@ -55,16 +55,27 @@ public final class Scripts {
     }
 
     public static Result runProcess(List<String> command, Map<String, String> environment, Duration limit) {
-        return runProcess(command, environment, limit, false);
+        return runProcess(command, environment, limit, false, ROOT);
+    }
+
+    /** Runs a command in another folder. */
+    public static Result runProcess(List<String> command, Map<String, String> environment, Duration limit,
+            Path directory) {
+        return runProcess(command, environment, limit, false, directory);
+    }
+
+    public static Result runProcess(List<String> command, Map<String, String> environment, Duration limit,
+            boolean cleanEnvironment) {
+        return runProcess(command, environment, limit, cleanEnvironment, ROOT);
     }
 
     /** Runs a command; with {@code cleanEnvironment} it sees only the given variables. */
-    public static Result runProcess(List<String> command, Map<String, String> environment, Duration limit,
-            boolean cleanEnvironment) {
+    private static Result runProcess(List<String> command, Map<String, String> environment, Duration limit,
+            boolean cleanEnvironment, Path directory) {
         try {
             Path out = Files.createTempFile("script-out", ".txt");
             Path err = Files.createTempFile("script-err", ".txt");
-            ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile())
+            ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .redirectOutput(out.toFile()).redirectError(err.toFile());
             if (cleanEnvironment) {

@@ -1,0 +1,17 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//SOURCES deploy.java create_topics.java verify.java get_connection.java
+
+import common.Cli;
+import common.ToolVersion;
+import picocli.CommandLine.Command;
+
+/** The four scripts as subcommands of one command: the same classes, options and behaviour. */
+@Command(name = "kafka-setup", mixinStandardHelpOptions = true, versionProvider = ToolVersion.class,
+        description = "Apache Kafka on Kubernetes for LearnFlow.",
+        subcommands = {deploy.class, create_topics.class, verify.class, get_connection.class})
+public class kafka_setup {
+    public static void main(String... args) {
+        System.exit(Cli.execute(new kafka_setup(), args));
+    }
+}
