@@ -109,7 +109,7 @@ public class create_topics implements Callable<Integer> {
             if (!shortOnes.isEmpty()) {
                 access.await(admin.createPartitions(shortOnes).all(), "adding partitions");
             }
-            warnings.forEach(warning -> System.err.println("create_topics: warning: " + warning));
+            warnings.forEach(output::warn);
             report(missing.size(), shortOnes.size(), replication, topics, warnings, System.nanoTime() - start);
             return Cli.OK;
         }

@@ -208,7 +208,7 @@ public class deploy implements Callable<Integer> {
     private void printManifests(KafkaManifests manifests) {
         KubernetesSerialization serialization = new KubernetesSerialization();
         if (output.json()) {
-            System.out.println(serialization.asJson(new KubernetesListBuilder().withItems(manifests.all()).build()));
+            output.text(serialization.asJson(new KubernetesListBuilder().withItems(manifests.all()).build()));
             return;
         }
         StringBuilder yaml = new StringBuilder();
@@ -216,6 +216,6 @@ public class deploy implements Callable<Integer> {
             String document = serialization.asYaml(object);
             yaml.append(document.startsWith("---") ? "" : "---\n").append(document);
         }
-        System.out.print(yaml);
+        output.text(yaml.toString().stripTrailing());
     }
 }

@@ -54,7 +54,6 @@ public class get_connection implements Callable<Integer> {
         try (KubernetesClient client = access.client();
                 PortForwards forwards = PortForwards.open(client, access, namespace.get())) {
             print(forwards.bootstrap());
-            System.out.flush();
             holdUntilInterrupted();
             return Cli.OK;
         }

@@ -21,19 +21,23 @@ public final class Cli {
         // Read before picocli parses: logging is configured before any library class loads, and a usage error
         // still needs to know its output format.
         List<String> arguments = List.of(args);
-        boolean json = arguments.contains("--json");
         configureLogging(arguments.contains("--verbose"));
+        return commandLine(command, CommandLine.defaultFactory(), arguments.contains("--json")).execute(args);
+    }
 
-        CommandLine commandLine = new CommandLine(command);
+    /** A command line with the tool's error handling; {@code factory} makes its mixins (a host may supply its own). */
+    public static CommandLine commandLine(Object command, CommandLine.IFactory factory, boolean json) {
+        CommandLine commandLine = new CommandLine(command, factory);
         commandLine.setParameterExceptionHandler((error, unused) ->
                 report(error.getCommandLine(), error.getMessage() + " (see --help)", USAGE, json));
         commandLine.setExecutionExceptionHandler((error, failed, parseResult) ->
                 report(failed, describe(error), FAILURE, json));
-        return commandLine.execute(args);
+        return commandLine;
     }
 
     private static int report(CommandLine command, String message, int exitCode, boolean json) {
         command.getErr().println(command.getCommandName() + ": " + message);
+        command.getErr().flush();
         if (json) {
             Map<String, Object> facts = Output.facts("error");
             facts.put("error", message);
@@ -44,8 +48,8 @@ public final class Cli {
         return exitCode;
     }
 
-    /** slf4j-simple reads these once, when the first logger is made: quiet unless asked. */
-    private static void configureLogging(boolean verbose) {
+    /** slf4j-simple reads these once, when the first logger is made: quiet unless asked, and never on stdout. */
+    public static void configureLogging(boolean verbose) {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "off");
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
     }

@@ -1,41 +1,49 @@
 package common;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.function.Consumer;
 
 /**
  * Progress of a long wait, on stderr: one line rewritten in place on a terminal; when piped, a plain line per
  * change with {@code --verbose}, and nothing otherwise (an agent pays for every line it reads).
  */
 public final class Progress implements AutoCloseable {
-    private final PrintStream out = System.err;
+    private final PrintWriter out;
     private final boolean terminal = System.console() != null;
     private final boolean shown;
+    private final Consumer<String> listener;
     private String last = "";
 
-    Progress(boolean verbose) {
+    Progress(PrintWriter out, boolean verbose, Consumer<String> listener) {
+        this.out = out;
         this.shown = terminal || verbose;
+        this.listener = listener;
     }
 
     public synchronized void update(String status) {
-        if (!shown || status.equals(last)) {
+        if (status.equals(last)) {
             return;
         }
         last = status;
+        listener.accept(status);
+        if (!shown) {
+            return;
+        }
         if (terminal) {
             out.print("\r\033[K" + status);
-            out.flush();
         } else {
             out.println(status);
         }
+        out.flush();
     }
 
     /** Clears the live line, so the result that follows stands alone. */
     @Override
     public synchronized void close() {
-        if (terminal && !last.isEmpty()) {
+        if (terminal && shown && !last.isEmpty()) {
             out.print("\r\033[K");
             out.flush();
-            last = "";
         }
+        last = "";
     }
 }

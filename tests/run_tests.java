@@ -8,6 +8,7 @@
 //DEPS org.apache.kafka:kafka-clients:4.4.0
 //DEPS org.slf4j:slf4j-nop:2.0.20
 //DEPS com.knuddels:jtokkit:1.1.0
+//DEPS io.modelcontextprotocol.sdk:mcp:2.1.0
 //SOURCES ../common/*.java
 //SOURCES *Test.java *Contract.java support/*.java
 

@@ -1,0 +1,226 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//DEPS io.modelcontextprotocol.sdk:mcp:2.1.0
+//SOURCES deploy.java create_topics.java verify.java get_connection.java
+
+import common.Cli;
+import common.Output;
+import common.ToolVersion;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.server.McpSyncServerExchange;
+import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
+import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
+import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
+import io.modelcontextprotocol.spec.McpSchema.ProgressNotification;
+import io.modelcontextprotocol.spec.McpSchema.ServerCapabilities;
+import io.modelcontextprotocol.spec.McpSchema.Tool;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import picocli.CommandLine;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * An MCP server on stdio with the four commands as tools. Each call runs the same command class in-process with
+ * {@code --json}, capturing its output: the result is that JSON (as text and as structured content); a failure is a
+ * tool error whose text is the command's one-line error. Nothing but protocol messages goes to stdout.
+ */
+public class mcp_server {
+    static final List<ToolCommand> TOOLS = List.of(
+            new ToolCommand("deploy", "Deploy Kafka to Kubernetes and wait until its brokers are Ready.",
+                    deploy::new, List.of(
+                            Param.positional("profile", "dev (1 broker) or prod (3 brokers); default dev", "dev",
+                                    "prod"),
+                            Param.NAMESPACE, Param.CONTEXT,
+                            Param.option("timeout", "--timeout", "string", "Wait limit, e.g. 120s"),
+                            Param.option("dryRun", "--dry-run", "boolean", "Only render the objects"),
+                            Param.option("noWait", "--no-wait", "boolean", "Do not wait for Ready brokers"),
+                            Param.option("image", "--image", "string", "Kafka image"),
+                            Param.option("storageSize", "--storage-size", "string", "Volume per broker, e.g. 10Gi"),
+                            Param.option("storageClass", "--storage-class", "string", "Storage class"))),
+            new ToolCommand("create_topics", "Create the LearnFlow topics; safe to repeat.", create_topics::new,
+                    List.of(Param.NAMESPACE, Param.CONTEXT, Param.BOOTSTRAP, Param.TIMEOUT,
+                            Param.option("replicationFactor", "--replication-factor", "integer",
+                                    "Copies per partition"))),
+            new ToolCommand("verify", "Check that Kafka is healthy.", verify::new,
+                    List.of(Param.NAMESPACE, Param.CONTEXT, Param.BOOTSTRAP, Param.TIMEOUT,
+                            Param.option("topics", "--topics", "boolean", "Also require the LearnFlow topics"),
+                            Param.option("wait", "--wait", "boolean", "Retry until healthy or timeout"))),
+            new ToolCommand("get_connection", "Get the in-cluster Kafka bootstrap address.", get_connection::new,
+                    List.of(Param.NAMESPACE)));
+
+    public static void main(String... args) throws InterruptedException {
+        Cli.configureLogging(false);
+        McpJsonMapper json = new JacksonMcpJsonMapper(JsonMapper.builder().build());
+        McpServer.sync(new StdioServerTransportProvider(json, exitAtEndOfInput(System.in), System.out))
+                .serverInfo("kafka-k8s-setup", ToolVersion.TOOL)
+                .capabilities(ServerCapabilities.builder().tools(false).build())
+                // The commands check their own input, so a bad argument gets the same one-line error as on the CLI.
+                .validateToolInputs(false)
+                .tools(TOOLS.stream().map(tool -> tool.specification(json)).toList())
+                .build();
+        // The transport serves stdin on its own threads, until the client closes it.
+        Thread.currentThread().join();
+    }
+
+    /** A client that closes our stdin is done with us: end the process then, as MCP's stdio transport expects. */
+    private static InputStream exitAtEndOfInput(InputStream in) {
+        return new FilterInputStream(in) {
+            @Override
+            public int read() throws IOException {
+                return exitAtEnd(super.read());
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws IOException {
+                return exitAtEnd(super.read(buffer, offset, length));
+            }
+
+            private int exitAtEnd(int read) {
+                if (read < 0) {
+                    System.exit(0);
+                }
+                return read;
+            }
+        };
+    }
+
+    /** One input property of a tool, and the command-line argument it becomes. */
+    record Param(String name, String flag, String type, String description, List<String> choices) {
+        static final Param NAMESPACE = option("namespace", "--namespace", "string", "Kubernetes namespace; default kafka");
+        static final Param CONTEXT = option("context", "--context", "string", "Kubeconfig context");
+        static final Param BOOTSTRAP = option("bootstrapServer", "--bootstrap-server", "string",
+                "Kafka host:port instead of reaching it through Kubernetes");
+        static final Param TIMEOUT = option("timeout", "--timeout", "string", "Give up after, e.g. 30s");
+
+        static Param option(String name, String flag, String type, String description) {
+            return new Param(name, flag, type, description, List.of());
+        }
+
+        static Param positional(String name, String description, String... choices) {
+            return new Param(name, null, "string", description, List.of(choices));
+        }
+
+        Map<String, Object> schema() {
+            Map<String, Object> schema = new LinkedHashMap<>();
+            schema.put("type", type);
+            schema.put("description", description);
+            if (!choices.isEmpty()) {
+                schema.put("enum", choices);
+            }
+            return schema;
+        }
+
+        /** Appends this property's value as the command would be typed. */
+        void append(Object value, List<String> args) {
+            boolean typeMatches = switch (type) {
+                case "boolean" -> value instanceof Boolean;
+                case "integer" -> value instanceof Number number && number.doubleValue() == number.longValue();
+                default -> value instanceof String;
+            };
+            if (!typeMatches) {
+                throw new IllegalArgumentException("argument '" + name + "' must be a " + type);
+            }
+            if (flag == null) {
+                args.add(0, value.toString());
+            } else if (value instanceof Boolean flagSet) {
+                if (flagSet) {
+                    args.add(flag);
+                }
+            } else {
+                args.add(flag);
+                args.add(value instanceof Number number ? String.valueOf(number.longValue()) : value.toString());
+            }
+        }
+    }
+
+    /** A command exposed as a tool: its schema, and how a call runs it. */
+    record ToolCommand(String name, String description, Supplier<Object> command, List<Param> params) {
+        SyncToolSpecification specification(McpJsonMapper json) {
+            Map<String, Object> properties = new LinkedHashMap<>();
+            params.forEach(param -> properties.put(param.name(), param.schema()));
+            Map<String, Object> schema = new LinkedHashMap<>();
+            schema.put("type", "object");
+            schema.put("properties", properties);
+            schema.put("additionalProperties", false);
+            Tool tool = Tool.builder(name, schema).description(description).build();
+            return SyncToolSpecification.builder().tool(tool)
+                    .callHandler((exchange, request) -> call(json, exchange, request)).build();
+        }
+
+        private CallToolResult call(McpJsonMapper json, McpSyncServerExchange exchange, CallToolRequest request) {
+            List<String> args;
+            try {
+                args = arguments(request.arguments() == null ? Map.of() : request.arguments());
+            } catch (IllegalArgumentException invalid) {
+                return error(name + ": " + invalid.getMessage(), Map.of());
+            }
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            CommandLine commandLine = Cli.commandLine(command.get(), outputFactory(exchange, request), true);
+            commandLine.setOut(new PrintWriter(out, true));
+            commandLine.setErr(new PrintWriter(err, true));
+            int exitCode = commandLine.execute(args.toArray(String[]::new));
+
+            String result = out.toString().strip();
+            Map<String, Object> facts = parse(json, result);
+            if (exitCode == Cli.OK) {
+                return CallToolResult.builder().addTextContent(result).structuredContent(facts).build();
+            }
+            String message = err.toString().lines().filter(line -> !line.isBlank()).findFirst()
+                    .orElse(name + ": " + facts.getOrDefault("problem", "exit code " + exitCode));
+            return error(message, facts);
+        }
+
+        private List<String> arguments(Map<String, Object> input) {
+            List<String> args = new ArrayList<>();
+            input.forEach((key, value) -> params.stream().filter(param -> param.name().equals(key)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("unknown argument '" + key + "' (expected: "
+                            + String.join(", ", params.stream().map(Param::name).toList()) + ")"))
+                    .append(value, args));
+            args.add("--json");
+            return args;
+        }
+
+        /** The command's Output forwards its progress as MCP progress notifications when the client asked. */
+        private static CommandLine.IFactory outputFactory(McpSyncServerExchange exchange, CallToolRequest request) {
+            Object token = request.progressToken();
+            AtomicInteger step = new AtomicInteger();
+            Consumer<String> listener = token == null ? status -> { }
+                    : status -> exchange.progressNotification(
+                            ProgressNotification.builder(token, step.incrementAndGet()).message(status).build());
+            return new CommandLine.IFactory() {
+                @Override
+                @SuppressWarnings("unchecked")
+                public <K> K create(Class<K> type) throws Exception {
+                    return type == Output.class ? (K) new Output(listener) : CommandLine.defaultFactory().create(type);
+                }
+            };
+        }
+
+        @SuppressWarnings("unchecked")
+        private static Map<String, Object> parse(McpJsonMapper json, String result) {
+            try {
+                return result.startsWith("{") ? json.readValue(result, Map.class) : Map.of();
+            } catch (IOException notJson) {
+                return Map.of();
+            }
+        }
+
+        private static CallToolResult error(String message, Map<String, Object> facts) {
+            return CallToolResult.builder().addTextContent(message).structuredContent(facts).isError(true).build();
+        }
+    }
+}
