@@ -12,6 +12,7 @@ import common.CommandFailure;
 import common.ContextOption;
 import common.DurationParameter;
 import common.KafkaEndpoints;
+import common.InPlaceChange;
 import common.KafkaManifests;
 import common.KubernetesAccess;
 import common.NamespaceOption;
@@ -20,16 +21,19 @@ import common.PodReadiness;
 import common.ProfileParameter;
 import common.Progress;
 import common.ToolVersion;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesListBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -83,6 +87,10 @@ public class deploy implements Callable<Integer> {
     @Option(names = "--no-wait", description = "Return right after applying, without waiting for Ready brokers.")
     boolean noWait;
 
+    @Option(names = "--recreate", description = "When a change cannot be applied in place (profile, volumes), delete "
+            + "the StatefulSet and its volumes first. All Kafka data is lost.")
+    boolean recreate;
+
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationParameter.class,
             description = "How long to wait for Ready brokers (default: 60s dev, 120s prod).")
     Duration timeout;
@@ -105,11 +113,53 @@ public class deploy implements Callable<Integer> {
         long start = System.nanoTime();
         KubernetesAccess access = context.configure();
         try (KubernetesClient client = access.client()) {
+            recreateIfRequired(client, access, manifests);
             Map<String, Integer> changes = apply(client, access, manifests);
             PodReadiness readiness = noWait ? null
                     : awaitReady(client, access, timeout == null ? profile.readyTimeout : timeout);
             report(changes, readiness, System.nanoTime() - start);
             return Cli.OK;
+        }
+    }
+
+    /**
+     * Some changes cannot be applied to a running cluster (the static KRaft voter set, the volume templates): stop
+     * before touching anything, or, with --recreate, delete the StatefulSet and its volumes first.
+     */
+    private void recreateIfRequired(KubernetesClient client, KubernetesAccess access, KafkaManifests manifests) {
+        var statefulSet = client.apps().statefulSets().inNamespace(namespace.get())
+                .withName(KafkaEndpoints.CLUSTER_NAME);
+        try {
+            StatefulSet deployed = statefulSet.get();
+            List<String> blockers = deployed == null ? List.of()
+                    : InPlaceChange.blockers(deployed, manifests.statefulSet());
+            if (blockers.isEmpty()) {
+                return;
+            }
+            if (!recreate) {
+                throw new CommandFailure(String.join(" and ", blockers) + ", which cannot be done in place: nothing"
+                        + " changed. Deploy into another namespace, or add --recreate (deletes the StatefulSet and"
+                        + " its volumes: all Kafka data is lost)");
+            }
+            Duration limit = timeout == null ? profile.readyTimeout : timeout;
+            try (Progress progress = output.progress()) {
+                progress.update("deleting StatefulSet " + KafkaEndpoints.CLUSTER_NAME + " (" + String.join(", ",
+                        blockers) + ")");
+                statefulSet.withPropagationPolicy(DeletionPropagation.FOREGROUND).delete();
+                statefulSet.waitUntilCondition(Objects::isNull, limit.toMillis(), TimeUnit.MILLISECONDS);
+                progress.update("deleting the Kafka volumes");
+                var volumes = client.persistentVolumeClaims().inNamespace(namespace.get())
+                        .withLabels(KafkaManifests.selector());
+                volumes.delete();
+                volumes.informOnCondition(List::isEmpty).get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (KubernetesClientException e) {
+            throw access.failure("recreating the Kafka cluster", e);
+        } catch (TimeoutException | ExecutionException e) {
+            throw new CommandFailure("the old Kafka volumes were not deleted in time: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandFailure("interrupted while recreating the Kafka cluster");
         }
     }
 

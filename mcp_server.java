@@ -47,6 +47,8 @@ public class mcp_server {
                             Param.option("timeout", "--timeout", "string", "Wait limit, e.g. 120s"),
                             Param.option("dryRun", "--dry-run", "boolean", "Only render the objects"),
                             Param.option("noWait", "--no-wait", "boolean", "Do not wait for Ready brokers"),
+                            Param.option("recreate", "--recreate", "boolean",
+                                    "Allow deleting the cluster and its data to change profile or volumes"),
                             Param.option("image", "--image", "string", "Kafka image"),
                             Param.option("storageSize", "--storage-size", "string", "Volume per broker, e.g. 10Gi"),
                             Param.option("storageClass", "--storage-class", "string", "Storage class"))),

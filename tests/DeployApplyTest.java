@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import common.ClusterProfile;
 import common.KafkaManifests;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -107,18 +109,61 @@ class DeployApplyTest {
     }
 
     @Test
-    void prodOverDevUpdatesInPlace() {
-        assertEquals(0, deploy("dev", "-n", "grow", "--no-wait").exitCode());
-        String uid = api.client().apps().statefulSets().inNamespace("grow").withName("kafka").get().getMetadata()
-                .getUid();
+    void aProfileSwitchStopsBeforeChangingAnything() {
+        assertEquals(0, deploy("dev", "-n", "switch", "--no-wait").exitCode());
+        StatefulSet before = api.client().apps().statefulSets().inNamespace("switch").withName("kafka").get();
 
-        Scripts.Result prod = deploy("prod", "-n", "grow", "--no-wait");
+        Scripts.Result prod = deploy("prod", "-n", "switch", "--no-wait");
+        assertEquals(1, prod.exitCode(), prod.toString());
+        assertTrue(prod.stderr().contains("voter set would change from 1 to 3 nodes")
+                && prod.stderr().contains("--recreate"), prod.stderr());
+        StatefulSet after = api.client().apps().statefulSets().inNamespace("switch").withName("kafka").get();
+        assertEquals(before.getMetadata().getResourceVersion(), after.getMetadata().getResourceVersion());
+        assertEquals(null, api.client().resources(PodDisruptionBudget.class).inNamespace("switch").withName("kafka")
+                .get(), "nothing half-applied");
+    }
+
+    @Test
+    void aVolumeSizeChangeStopsBeforeChangingAnything() {
+        assertEquals(0, deploy("dev", "-n", "resize", "--no-wait").exitCode());
+        Scripts.Result resized = deploy("dev", "-n", "resize", "--no-wait", "--storage-size", "5Gi");
+        assertEquals(1, resized.exitCode(), resized.toString());
+        assertTrue(resized.stderr().contains("volume size would change from 1Gi to 5Gi"), resized.stderr());
+    }
+
+    @Test
+    void recreateReplacesTheClusterAndDeletesItsVolumes() {
+        assertEquals(0, deploy("dev", "-n", "recreate", "--no-wait").exitCode());
+        String uid = api.client().apps().statefulSets().inNamespace("recreate").withName("kafka").get()
+                .getMetadata().getUid();
+        // The test plays the StatefulSet controller: the volume it would have made for pod 0.
+        api.client().persistentVolumeClaims().inNamespace("recreate").resource(new PersistentVolumeClaimBuilder()
+                .withNewMetadata().withName("data-kafka-0").withLabels(Map.of("app", "kafka")).endMetadata()
+                .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+                .withRequests(Map.of("storage", new Quantity("1Gi"))).endResources().endSpec().build()).create();
+
+        Scripts.Result prod = deploy("prod", "-n", "recreate", "--no-wait", "--recreate");
         assertEquals(0, prod.exitCode(), prod.toString());
-        StatefulSet statefulSet = api.client().apps().statefulSets().inNamespace("grow").withName("kafka").get();
-        assertEquals(uid, statefulSet.getMetadata().getUid(), "updated, not recreated");
+        StatefulSet statefulSet = api.client().apps().statefulSets().inNamespace("recreate").withName("kafka").get();
+        assertFalse(uid.equals(statefulSet.getMetadata().getUid()), "a new StatefulSet");
         assertEquals(3, statefulSet.getSpec().getReplicas());
-        assertNotNull(api.client().resources(PodDisruptionBudget.class).inNamespace("grow").withName("kafka").get());
-        assertTrue(prod.stdout().contains("1 created") && prod.stdout().contains("configured"), prod.stdout());
+        assertTrue(api.client().persistentVolumeClaims().inNamespace("recreate").list().getItems().isEmpty());
+        assertNotNull(api.client().resources(PodDisruptionBudget.class).inNamespace("recreate").withName("kafka")
+                .get());
+    }
+
+    @Test
+    void aChangeThatFitsInPlaceIsApplied() {
+        assertEquals(0, deploy("dev", "-n", "upgrade", "--no-wait").exitCode());
+        String uid = api.client().apps().statefulSets().inNamespace("upgrade").withName("kafka").get()
+                .getMetadata().getUid();
+        Scripts.Result upgraded = deploy("dev", "-n", "upgrade", "--no-wait", "--image", "apache/kafka:4.4.1");
+        assertEquals(0, upgraded.exitCode(), upgraded.toString());
+        assertTrue(upgraded.stdout().startsWith("deploy dev: 1 configured, 3 unchanged"), upgraded.stdout());
+        StatefulSet statefulSet = api.client().apps().statefulSets().inNamespace("upgrade").withName("kafka").get();
+        assertEquals(uid, statefulSet.getMetadata().getUid(), "updated, not recreated");
+        assertEquals("apache/kafka:4.4.1",
+                statefulSet.getSpec().getTemplate().getSpec().getContainers().get(0).getImage());
     }
 
     @Test

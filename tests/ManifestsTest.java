@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import common.ClusterProfile;
+import common.InPlaceChange;
 import common.KafkaManifests;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -225,6 +226,25 @@ class ManifestsTest {
                 null, null).all();
         assertEquals("team-a", objects.get(0).getMetadata().getName());
         objects.stream().skip(1).forEach(o -> assertEquals("team-a", o.getMetadata().getNamespace(), o.getKind()));
+    }
+
+    @Test
+    void onlyVoterAndVolumeChangesBlockAnInPlaceUpdate() {
+        StatefulSet dev = render(ClusterProfile.DEV).statefulSet();
+        assertEquals(List.of(), InPlaceChange.blockers(dev, render(ClusterProfile.DEV).statefulSet()));
+        assertEquals(List.of(), InPlaceChange.blockers(dev,
+                new KafkaManifests(ClusterProfile.DEV, "kafka", "other/kafka:4.4.1", null, null).statefulSet()),
+                "an image change is a rolling update");
+        StatefulSet serverFilled = render(ClusterProfile.DEV).statefulSet();
+        serverFilled.getSpec().getVolumeClaimTemplates().get(0).getSpec().setStorageClassName("standard");
+        assertEquals(List.of(), InPlaceChange.blockers(serverFilled, render(ClusterProfile.DEV).statefulSet()),
+                "no class asked for: whatever default the server filled in is fine");
+        assertEquals(List.of("the KRaft voter set would change from 1 to 3 nodes",
+                "the volume size would change from 1Gi to 10Gi"),
+                InPlaceChange.blockers(dev, render(ClusterProfile.PROD).statefulSet()));
+        assertEquals(List.of("the storage class would change from the default to fast"), InPlaceChange.blockers(dev,
+                new KafkaManifests(ClusterProfile.DEV, "kafka", KafkaManifests.DEFAULT_IMAGE, null, "fast")
+                        .statefulSet()));
     }
 
     @Test

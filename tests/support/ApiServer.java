@@ -165,7 +165,8 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
             if (merged.equals(current)) {
                 return new MockResponse().setResponseCode(200).setBody(json.asJson(current));
             }
-            return super.handlePatch(request(HttpMethod.PATCH, objectPath, "application/merge-patch+json", body));
+            // Store exactly the merged object (the mock's own merge patch keeps stale list entries).
+            return handleUpdate(request(HttpMethod.PUT, objectPath, "application/json", json.asJson(merged)));
         }
 
         private static RecordedRequest request(HttpMethod method, String path, String contentType, String body) {
