@@ -24,9 +24,9 @@ import common.ToolVersion;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesListBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -40,6 +40,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -115,9 +116,9 @@ public class deploy implements Callable<Integer> {
         try (KubernetesClient client = access.client()) {
             recreateIfRequired(client, access, manifests);
             Map<String, Integer> changes = apply(client, access, manifests);
-            PodReadiness readiness = noWait ? null
+            Integer ready = noWait ? null
                     : awaitReady(client, access, timeout == null ? profile.readyTimeout : timeout);
-            report(changes, readiness, System.nanoTime() - start);
+            report(changes, ready, System.nanoTime() - start);
             return Cli.OK;
         }
     }
@@ -163,11 +164,11 @@ public class deploy implements Callable<Integer> {
         }
     }
 
-    private void report(Map<String, Integer> changes, PodReadiness readiness, long elapsedNanos) {
+    private void report(Map<String, Integer> changes, Integer ready, long elapsedNanos) {
         String connection = KafkaEndpoints.clientBootstrap(namespace.get());
         String line = "deploy " + profile.id() + ": " + changes.entrySet().stream()
                 .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "))
-                + (readiness == null ? "" : "; " + readiness.ready() + "/" + readiness.replicas()
+                + (ready == null ? "" : "; " + ready + "/" + profile.replicas
                         + " brokers ready in " + seconds(elapsedNanos))
                 + "; bootstrap " + connection;
         Map<String, Object> facts = Output.facts("ok");
@@ -175,7 +176,7 @@ public class deploy implements Callable<Integer> {
         facts.put("namespace", namespace.get());
         facts.put("objects", changes);
         facts.put("brokers", profile.replicas);
-        facts.put("ready", readiness == null ? null : readiness.ready());
+        facts.put("ready", ready);
         facts.put("connection", connection);
         facts.put("elapsedMs", elapsedNanos / 1_000_000);
         output.result(line, facts);
@@ -205,34 +206,69 @@ public class deploy implements Callable<Integer> {
         return counts;
     }
 
-    /** Watches the Kafka pods (an informer, no polling) until every replica is Ready or the time is up. */
-    private PodReadiness awaitReady(KubernetesClient client, KubernetesAccess access, Duration limit) {
-        var pods = client.pods().inNamespace(namespace.get()).withLabels(KafkaManifests.selector());
+    /**
+     * Watches the StatefulSet (an informer, no polling) until its controller reports every replica Ready and at
+     * the current revision, as {@code kubectl rollout status} does: right after an update, the old pods are still
+     * Ready. Returns the Ready brokers.
+     */
+    private int awaitReady(KubernetesClient client, KubernetesAccess access, Duration limit) {
+        var statefulSet = client.apps().statefulSets().inNamespace(namespace.get())
+                .withName(KafkaEndpoints.CLUSTER_NAME);
         try (Progress progress = output.progress()) {
-            CompletableFuture<List<Pod>> allReady = pods.informOnCondition(current -> {
-                PodReadiness readiness = new PodReadiness(profile.replicas, current);
-                progress.update("waiting for brokers: " + readiness.ready() + "/" + readiness.replicas() + " Ready");
-                return readiness.allReady();
+            CompletableFuture<List<StatefulSet>> rolledOut = statefulSet.informOnCondition(found -> {
+                StatefulSet current = found.isEmpty() ? null : found.get(0);
+                progress.update("waiting for brokers: " + count(current, StatefulSetStatus::getReadyReplicas) + "/"
+                        + profile.replicas + " Ready");
+                return rolledOut(current);
             });
             try {
-                return new PodReadiness(profile.replicas, allReady.get(limit.toMillis(), TimeUnit.MILLISECONDS));
+                rolledOut.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+                return profile.replicas;
             } catch (TimeoutException e) {
-                allReady.cancel(true);
-                PodReadiness readiness = new PodReadiness(profile.replicas, pods.list().getItems());
-                throw new CommandFailure(readiness.ready() + "/" + readiness.replicas() + " brokers Ready after "
-                        + seconds(limit.toNanos()) + ": " + String.join("; ", readiness.notReady()));
+                rolledOut.cancel(true);
+                throw new CommandFailure(whyNotReady(client, statefulSet.get(), limit));
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof KubernetesClientException clientError) {
-                    throw access.failure("watching the Kafka pods", clientError);
+                    throw access.failure("watching StatefulSet " + KafkaEndpoints.CLUSTER_NAME, clientError);
                 }
-                throw new CommandFailure("watching the Kafka pods failed: " + e.getCause());
+                throw new CommandFailure("watching StatefulSet " + KafkaEndpoints.CLUSTER_NAME + " failed: "
+                        + e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new CommandFailure("interrupted while waiting for the brokers");
             }
         } catch (KubernetesClientException e) {
-            throw access.failure("watching the Kafka pods", e);
+            throw access.failure("waiting for the brokers", e);
         }
+    }
+
+    private boolean rolledOut(StatefulSet statefulSet) {
+        if (statefulSet == null || statefulSet.getStatus() == null) {
+            return false;
+        }
+        Long generation = statefulSet.getMetadata().getGeneration();
+        Long observed = statefulSet.getStatus().getObservedGeneration();
+        return (generation == null || (observed != null && observed >= generation))
+                && count(statefulSet, StatefulSetStatus::getReadyReplicas) == profile.replicas
+                && count(statefulSet, StatefulSetStatus::getUpdatedReplicas) == profile.replicas;
+    }
+
+    /** Each pod that is not Ready and why; or, when all are, that the rolling update is still under way. */
+    private String whyNotReady(KubernetesClient client, StatefulSet statefulSet, Duration limit) {
+        PodReadiness readiness = new PodReadiness(profile.replicas, client.pods().inNamespace(namespace.get())
+                .withLabels(KafkaManifests.selector()).list().getItems());
+        String why = readiness.allReady()
+                ? "the rolling update has not finished (" + count(statefulSet, StatefulSetStatus::getUpdatedReplicas)
+                        + "/" + profile.replicas + " pods updated)"
+                : String.join("; ", readiness.notReady());
+        return readiness.ready() + "/" + readiness.replicas() + " brokers Ready after " + seconds(limit.toNanos())
+                + ": " + why;
+    }
+
+    private static int count(StatefulSet statefulSet, Function<StatefulSetStatus, Integer> field) {
+        Integer value = statefulSet == null || statefulSet.getStatus() == null ? null
+                : field.apply(statefulSet.getStatus());
+        return value == null ? 0 : value;
     }
 
     private static String seconds(long nanos) {

@@ -193,10 +193,24 @@ class DeployApplyTest {
     }
 
     @Test
+    void oldReadyPodsDoNotEndTheWaitWhileTheRollingUpdateRuns() {
+        assertEquals(0, deploy("dev", "-n", "rolling", "--no-wait").exitCode());
+        // The test plays the kubelet and the controller: the old pod is Ready, the update has not reached it.
+        api.putPod("rolling", "kafka-0", ApiServer.ready());
+        api.reportStatefulSet("rolling", 1, 0);
+
+        Scripts.Result result = deploy("dev", "-n", "rolling", "--image", "apache/kafka:4.4.1", "--timeout", "3s");
+        assertEquals(1, result.exitCode(), result.toString());
+        assertTrue(result.stderr().contains("1/1 brokers Ready after 3.0s: the rolling update has not finished "
+                + "(0/1 pods updated)"), result.stderr());
+    }
+
+    @Test
     void readyPodsEndTheWaitWithTheSuccessLine() throws Exception {
         CompletableFuture<Scripts.Result> running = CompletableFuture.supplyAsync(
                 () -> deploy("dev", "-n", "becomes-ready", "--timeout", "90s", "--verbose"));
-        // Once the StatefulSet has landed, the test plays the kubelet and reports its pod Ready.
+        // Once the StatefulSet has landed, the test plays the kubelet and the StatefulSet controller: the pod starts,
+        // becomes Ready, and the controller reports the rollout.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (api.client().apps().statefulSets().inNamespace("becomes-ready").withName("kafka").get() == null) {
             assertTrue(System.nanoTime() < deadline, "deploy did not apply the StatefulSet");
@@ -204,8 +218,10 @@ class DeployApplyTest {
             Thread.sleep(200);
         }
         api.putPod("becomes-ready", "kafka-0", ApiServer.waiting("ContainerCreating"));
+        api.reportStatefulSet("becomes-ready", 0, 1);
         Thread.sleep(500);
         api.putPod("becomes-ready", "kafka-0", ApiServer.ready());
+        api.reportStatefulSet("becomes-ready", 1, 1);
 
         Scripts.Result result = running.get(120, TimeUnit.SECONDS);
         assertEquals(0, result.exitCode(), result.toString());

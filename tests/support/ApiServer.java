@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -92,6 +93,19 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
         Pod stored = client.pods().inNamespace(namespace).withName(name).get();
         stored.setStatus(status);
         client.pods().inNamespace(namespace).resource(stored).updateStatus();
+    }
+
+    /**
+     * Plays the StatefulSet controller: reports how many replicas are Ready and how many run the current revision,
+     * for the StatefulSet's current generation.
+     */
+    public void reportStatefulSet(String namespace, int ready, int updated) {
+        var statefulSets = client.apps().statefulSets().inNamespace(namespace);
+        var current = statefulSets.withName("kafka").get();
+        current.setStatus(new StatefulSetStatusBuilder().withObservedGeneration(current.getMetadata().getGeneration())
+                .withReplicas(current.getSpec().getReplicas()).withReadyReplicas(ready).withUpdatedReplicas(updated)
+                .withCurrentReplicas(updated).build());
+        statefulSets.resource(current).updateStatus();
     }
 
     public static PodStatus ready() {
