@@ -2,6 +2,7 @@
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.7
 //DEPS io.fabric8:kubernetes-client:8.0.0
+//DEPS io.fabric8:kubernetes-httpclient-jdk:8.0.0
 //DEPS org.apache.kafka:kafka-clients:4.4.0
 //DEPS org.slf4j:slf4j-simple:2.0.20
 //SOURCES common/*.java
@@ -130,13 +131,18 @@ public class deploy implements Callable<Integer> {
     private void recreateIfRequired(KubernetesClient client, KubernetesAccess access, KafkaManifests manifests) {
         var statefulSet = client.apps().statefulSets().inNamespace(namespace.get())
                 .withName(KafkaEndpoints.CLUSTER_NAME);
+        StatefulSet deployed;
         try {
-            StatefulSet deployed = statefulSet.get();
-            List<String> blockers = deployed == null ? List.of()
-                    : InPlaceChange.blockers(deployed, manifests.statefulSet());
-            if (blockers.isEmpty()) {
-                return;
-            }
+            deployed = statefulSet.get();
+        } catch (KubernetesClientException e) {
+            throw access.failure("reading StatefulSet " + KafkaEndpoints.CLUSTER_NAME, e);
+        }
+        List<String> blockers = deployed == null ? List.of()
+                : InPlaceChange.blockers(deployed, manifests.statefulSet());
+        if (blockers.isEmpty()) {
+            return;
+        }
+        try {
             if (!recreate) {
                 throw new CommandFailure(String.join(" and ", blockers) + ", which cannot be done in place: nothing"
                         + " changed. Deploy into another namespace, or add --recreate (deletes the StatefulSet and"

@@ -5,9 +5,12 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import java.io.File;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
 import java.net.http.HttpTimeoutException;
 import java.util.concurrent.TimeoutException;
 
@@ -48,7 +51,7 @@ public final class KubernetesAccess {
     }
 
     public KubernetesClient client() {
-        return new KubernetesClientBuilder().withConfig(config).build();
+        return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
     }
 
     /** One line for the user: what was tried, where, and why it failed. */
@@ -62,22 +65,23 @@ public final class KubernetesAccess {
         return new CommandFailure(action + " failed (" + where + "): " + cause, error);
     }
 
+    /** The cause a person can act on, looked for along the whole chain (HTTP clients wrap it differently). */
     private static String rootCause(Throwable error) {
-        Throwable cause = error;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
+        Throwable root = error;
+        for (Throwable cause = error; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof ConnectException || cause instanceof ClosedChannelException) {
+                return "cannot reach the API server (connection refused or closed)";
+            }
+            if (cause instanceof UnknownHostException) {
+                return "cannot resolve the API server's host name";
+            }
+            if (cause instanceof HttpTimeoutException || cause instanceof TimeoutException
+                    || cause instanceof SocketTimeoutException) {
+                return "the API server did not answer in time";
+            }
+            root = cause;
         }
-        if (cause instanceof ConnectException) {
-            return "cannot reach the API server (connection refused)";
-        }
-        if (cause instanceof UnknownHostException) {
-            return "cannot resolve the API server's host name";
-        }
-        if (cause instanceof HttpTimeoutException || cause instanceof TimeoutException
-                || cause instanceof java.net.SocketTimeoutException) {
-            return "the API server did not answer in time";
-        }
-        return firstLine(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
+        return firstLine(root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage());
     }
 
     private static String firstLine(String text) {

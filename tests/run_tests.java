@@ -4,6 +4,7 @@
 //DEPS org.junit.jupiter:junit-jupiter:6.1.3
 //DEPS info.picocli:picocli:4.7.7
 //DEPS io.fabric8:kubernetes-client:8.0.0
+//DEPS io.fabric8:kubernetes-httpclient-jdk:8.0.0
 //DEPS io.fabric8:kubernetes-server-mock:8.0.0
 //DEPS org.apache.kafka:kafka-clients:4.4.0
 //DEPS org.slf4j:slf4j-nop:2.0.20
