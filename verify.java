@@ -18,6 +18,7 @@ import common.LearnFlowTopics;
 import common.LearnFlowTopics.Topic;
 import common.NamespaceOption;
 import common.Output;
+import common.PartitionHealth;
 import common.PodReadiness;
 import common.PortForwards;
 import common.Progress;
@@ -26,6 +27,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -39,7 +41,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "verify", mixinStandardHelpOptions = true, versionProvider = ToolVersion.class,
-        description = "Checks that Kafka is healthy: pods Ready, every broker registered, a controller elected.")
+        description = "Checks that Kafka is healthy: pods Ready, every broker registered, a controller elected, "
+                + "no partition offline or under its min ISR.")
 public class verify implements Callable<Integer> {
     @Mixin
     NamespaceOption namespace;
@@ -132,7 +135,10 @@ public class verify implements Callable<Integer> {
         }
     }
 
-    /** Every quorum voter is a registered broker (each node is both), the count is right, a leader is elected. */
+    /**
+     * Every quorum voter is a registered broker (each node is both), the count is right, a leader is elected, and
+     * every partition serves; a missing broker is reported with the partitions it leaves short.
+     */
     private String checkKafka(KafkaAccess access, Integer replicas) {
         Set<Integer> brokers = access.await(access.admin().describeCluster().nodes(), "reading the brokers").stream()
                 .map(Node::id).collect(Collectors.toCollection(TreeSet::new));
@@ -143,20 +149,34 @@ public class verify implements Callable<Integer> {
         found.put("brokerIds", brokers);
         found.put("voters", voters);
         found.put("controller", quorum.leaderId() < 0 ? null : quorum.leaderId());
+        PartitionHealth partitions = PartitionHealth.of(access);
+        found.put("offlinePartitions", partitions.offline());
+        found.put("underMinIsrPartitions", partitions.underMinIsr());
+        found.put("underReplicatedPartitions", partitions.underReplicated());
+        String shortOf = String.join("; ", nonEmpty(partitions.problems(), partitions.warning()));
+        String affected = shortOf.isEmpty() ? "" : "; " + shortOf;
         Set<Integer> missing = new TreeSet<>(voters);
         missing.removeAll(brokers);
         if (!missing.isEmpty()) {
             throw new CommandFailure("broker " + ids(missing) + " not registered (quorum voters " + ids(voters)
-                    + ", brokers answering " + ids(brokers) + ")");
+                    + ", brokers answering " + ids(brokers) + ")" + affected);
         }
         if (replicas != null && brokers.size() != replicas) {
-            throw new CommandFailure(brokers.size() + " brokers registered, " + replicas + " replicas desired");
+            throw new CommandFailure(brokers.size() + " brokers registered, " + replicas + " replicas desired"
+                    + affected);
         }
         if (quorum.leaderId() < 0) {
             throw new CommandFailure("no controller leader elected (voters " + ids(voters) + ")");
         }
+        if (!partitions.serving()) {
+            throw new CommandFailure(partitions.problems());
+        }
         return "Kafka healthy: " + brokers.size() + " brokers, controller leader " + quorum.leaderId() + " of "
-                + voters.size() + " voters";
+                + voters.size() + " voters" + (partitions.warning().isEmpty() ? "" : ", " + partitions.warning());
+    }
+
+    private static List<String> nonEmpty(String... parts) {
+        return java.util.Arrays.stream(parts).filter(part -> !part.isEmpty()).toList();
     }
 
     private String checkTopics(KafkaAccess access) {

@@ -5,11 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import common.ClusterProfile;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import tests.support.JsonResult;
 import tests.support.Scripts;
 
 /** create_topics and verify on the prod profile's three brokers: replication factor 3, a broker down. */
@@ -35,17 +39,35 @@ class ProdTopicsTest extends TopicsContract {
 
     @Test
     @Order(10)
-    void verifyFailsAndNamesTheBrokerThatIsDown() throws Exception {
+    void verifyFailsAndNamesTheBrokerThatIsDownAndThePartitionsItLeavesShort() throws Exception {
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            admin.createTopics(List.of(
+                    // min ISR 1: with the cluster's 2, one replica could never take an acks=all write.
+                    new NewTopic("only.on.broker2", Map.of(0, List.of(2))).configs(Map.of("min.insync.replicas", "1")),
+                    new NewTopic("needs.all.three", 1, (short) 3).configs(Map.of("min.insync.replicas", "3"))))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
         nodes.stop(2);
         try {
             Scripts.Result result = run("verify.java", "--timeout", "10s");
             assertEquals(1, result.exitCode(), result.toString());
             assertTrue(result.stdout().startsWith("✗ broker 2 not registered"), result.stdout());
+            assertTrue(result.stdout().contains("1 partitions offline (only.on.broker2-0)"), result.stdout());
+            assertTrue(result.stdout().contains("1 under min ISR (needs.all.three-0)"), result.stdout());
+            assertTrue(result.stdout().matches("(?s).*; \\d+ partitions under-replicated.*"), result.stdout());
+            Map<String, Object> json = JsonResult.parse(run("verify.java", "--timeout", "10s", "--json"));
+            assertEquals(List.of("only.on.broker2-0"), json.get("offlinePartitions"));
+            assertEquals(List.of("needs.all.three-0"), json.get("underMinIsrPartitions"));
+            assertTrue(((List<?>) json.get("underReplicatedPartitions")).contains("learning.concept.request-0"),
+                    json.toString());
         } finally {
             nodes.restart(2);
             nodes.awaitBrokers(3, Duration.ofSeconds(120));
         }
         Scripts.Result healed = run("verify.java", "--wait", "--timeout", "60s");
         assertEquals(0, healed.exitCode(), healed.toString());
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            admin.deleteTopics(List.of("only.on.broker2", "needs.all.three")).all().get(30, TimeUnit.SECONDS);
+        }
     }
 }
