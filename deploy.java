@@ -7,7 +7,9 @@
 //DEPS org.slf4j:slf4j-simple:2.0.20
 //SOURCES common/*.java
 
+import common.AccessRules;
 import common.Cli;
+import common.ClusterDomainOption;
 import common.ClusterProfile;
 import common.CommandFailure;
 import common.ContextOption;
@@ -18,11 +20,13 @@ import common.KafkaManifests;
 import common.KubernetesAccess;
 import common.NamespaceOption;
 import common.Output;
+import common.Platform;
 import common.PodReadiness;
 import common.ProfileParameter;
 import common.Progress;
 import common.ToolVersion;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesListBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -30,11 +34,14 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -51,7 +58,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "deploy", mixinStandardHelpOptions = true, versionProvider = ToolVersion.class,
+@Command(name = "deploy", mixinStandardHelpOptions = true, versionProvider = ToolVersion.class, usageHelpWidth = 100,
         description = "Deploys Apache Kafka (KRaft) to Kubernetes: a StatefulSet of combined brokers and controllers.")
 public class deploy implements Callable<Integer> {
     @Spec
@@ -59,7 +66,7 @@ public class deploy implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", defaultValue = "dev", paramLabel = "PROFILE",
             converter = ProfileParameter.class,
-            description = "dev (1 broker, 512Mi) or prod (3 brokers, 2Gi each). Default: ${DEFAULT-VALUE}.")
+            description = "dev (1 broker, 512Mi) or prod (3 brokers, 2Gi each); default ${DEFAULT-VALUE}.")
     ClusterProfile profile;
 
     @Mixin
@@ -74,11 +81,20 @@ public class deploy implements Callable<Integer> {
     String storageSize;
 
     @Option(names = "--storage-class", paramLabel = "CLASS",
-            description = "Storage class of the volumes (default: the cluster's default class).")
+            description = "Storage class of the volumes (default: the cluster's).")
     String storageClass;
 
-    @Option(names = "--dry-run", description = "Print the objects as YAML instead of applying them; contacts nothing.")
+    @Mixin
+    ClusterDomainOption clusterDomain;
+
+    @Option(names = "--openshift", description = "Leave the pods' uid/gid to OpenShift (else detected).")
+    boolean openshift;
+
+    @Option(names = "--dry-run", description = "Print the objects as YAML instead of applying them.")
     boolean dryRun;
+
+    @Option(names = "--print-rbac", description = "Print the least-privilege Roles of each command as YAML.")
+    boolean printRbac;
 
     @Mixin
     ContextOption context;
@@ -86,11 +102,10 @@ public class deploy implements Callable<Integer> {
     @Mixin
     Output output;
 
-    @Option(names = "--no-wait", description = "Return right after applying, without waiting for Ready brokers.")
+    @Option(names = "--no-wait", description = "Return after applying, without waiting for Ready brokers.")
     boolean noWait;
 
-    @Option(names = "--recreate", description = "When a change cannot be applied in place (profile, volumes), delete "
-            + "the StatefulSet and its volumes first. All Kafka data is lost.")
+    @Option(names = "--recreate", description = "Delete and redeploy where a change can't be made in place (data lost).")
     boolean recreate;
 
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationParameter.class,
@@ -106,20 +121,28 @@ public class deploy implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (printRbac) {
+            print(AccessRules.all(namespace.get()));
+            return Cli.OK;
+        }
         KafkaManifests manifests = new KafkaManifests(profile, namespace.get(), image, validStorageSize(),
-                storageClass);
+                storageClass).withClusterDomain(clusterDomain.get());
         if (dryRun) {
-            printManifests(manifests);
+            print(manifests.withPlatform(openshift ? Platform.OPENSHIFT : Platform.KUBERNETES).all());
             return Cli.OK;
         }
         long start = System.nanoTime();
         KubernetesAccess access = context.configure();
         try (KubernetesClient client = access.client()) {
+            manifests = manifests.withPlatform(platform(client, access));
             recreateIfRequired(client, access, manifests);
-            Map<String, Integer> changes = apply(client, access, manifests);
+            Map<String, Integer> changes = new TreeMap<>();
+            ensureNamespace(client, access, manifests, changes);
+            apply(client, access, manifests.namespaced(), changes);
+            deleteUnrendered(client, access, manifests, changes);
             Integer ready = noWait ? null
                     : awaitReady(client, access, timeout == null ? profile.readyTimeout : timeout);
-            report(changes, ready, System.nanoTime() - start);
+            report(manifests, changes, ready, System.nanoTime() - start);
             return Cli.OK;
         }
     }
@@ -155,23 +178,89 @@ public class deploy implements Callable<Integer> {
                 statefulSet.withPropagationPolicy(DeletionPropagation.FOREGROUND).delete();
                 statefulSet.waitUntilCondition(Objects::isNull, limit.toMillis(), TimeUnit.MILLISECONDS);
                 progress.update("deleting the Kafka volumes");
-                var volumes = client.persistentVolumeClaims().inNamespace(namespace.get())
-                        .withLabels(KafkaManifests.selector());
-                volumes.delete();
-                volumes.informOnCondition(List::isEmpty).get(limit.toMillis(), TimeUnit.MILLISECONDS);
+                // Exactly this StatefulSet's claims, by name: a label could match someone else's.
+                long deadline = System.nanoTime() + limit.toNanos();
+                for (String claim : KafkaManifests.claimNames(deployed.getSpec().getReplicas())) {
+                    var volume = client.persistentVolumeClaims().inNamespace(namespace.get()).withName(claim);
+                    volume.delete();
+                    awaitDeleted(volume, deadline, "PersistentVolumeClaim " + claim);
+                }
             }
         } catch (KubernetesClientException e) {
             throw access.failure("recreating the Kafka cluster", e);
-        } catch (TimeoutException | ExecutionException e) {
-            throw new CommandFailure("the old Kafka volumes were not deleted in time: " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CommandFailure("interrupted while recreating the Kafka cluster");
         }
     }
 
-    private void report(Map<String, Integer> changes, Integer ready, long elapsedNanos) {
-        String connection = KafkaEndpoints.clientBootstrap(namespace.get());
+    /** Polls with get, which the deploy Role allows, where a watch would need list and watch as well. */
+    private static void awaitDeleted(Resource<?> resource, long deadline, String what) {
+        try {
+            while (resource.get() != null) {
+                if (System.nanoTime() > deadline) {
+                    throw new CommandFailure(what + " was not deleted in time (a finalizer may hold it)");
+                }
+                Thread.sleep(250);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandFailure("interrupted while deleting " + what);
+        }
+    }
+
+    /** OpenShift when asked, or when the cluster serves OpenShift's security API. */
+    private Platform platform(KubernetesClient client, KubernetesAccess access) {
+        if (openshift) {
+            return Platform.OPENSHIFT;
+        }
+        try {
+            return client.hasApiGroup(Platform.OPENSHIFT_API_GROUP, false) ? Platform.OPENSHIFT : Platform.KUBERNETES;
+        } catch (KubernetesClientException e) {
+            throw access.failure("reading the API groups", e);
+        }
+    }
+
+    /**
+     * Creates the namespace only when it is missing: changing an existing one would need cluster-wide rights, and
+     * it is not ours to change. A user who may not even read it is assumed to have been given it.
+     */
+    private void ensureNamespace(KubernetesClient client, KubernetesAccess access, KafkaManifests manifests,
+            Map<String, Integer> counts) {
+        try {
+            boolean exists = client.namespaces().withName(namespace.get()).get() != null;
+            if (!exists) {
+                client.resource(manifests.namespace()).create();
+            }
+            counts.merge(exists ? "unchanged" : "created", 1, Integer::sum);
+        } catch (KubernetesClientException e) {
+            boolean mayNotRead = e.getCode() == 403 && e.getStatus() != null
+                    && String.valueOf(e.getStatus().getMessage()).contains("cannot get");
+            boolean createdMeanwhile = e.getCode() == 409;
+            if (!mayNotRead && !createdMeanwhile) {
+                throw access.failure("creating Namespace " + namespace.get(), e);
+            }
+            counts.merge("unchanged", 1, Integer::sum);
+        }
+    }
+
+    /** Deletes what this tool made that the profile no longer renders (a prod PodDisruptionBudget on dev). */
+    private static void deleteUnrendered(KubernetesClient client, KubernetesAccess access, KafkaManifests manifests,
+            Map<String, Integer> counts) {
+        for (HasMetadata object : manifests.unrendered()) {
+            String what = object.getKind() + " " + object.getMetadata().getName();
+            try {
+                HasMetadata found = client.resource(object).get();
+                if (found != null && found.getMetadata().getLabels() != null && KafkaManifests.MANAGED_BY.equals(
+                        found.getMetadata().getLabels().get(KafkaManifests.MANAGED_BY_LABEL))) {
+                    client.resource(found).delete();
+                    counts.merge("deleted", 1, Integer::sum);
+                }
+            } catch (KubernetesClientException e) {
+                throw access.failure("deleting " + what, e);
+            }
+        }
+    }
+
+    private void report(KafkaManifests manifests, Map<String, Integer> changes, Integer ready, long elapsedNanos) {
+        String connection = manifests.clientBootstrap();
         String line = "deploy " + profile.id() + ": " + changes.entrySet().stream()
                 .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "))
                 + (ready == null ? "" : "; " + ready + "/" + profile.replicas
@@ -192,10 +281,9 @@ public class deploy implements Callable<Integer> {
      * Server-side applies every object in order, and reports what each apply did, as kubectl does: an unchanged
      * object keeps its resourceVersion.
      */
-    private static Map<String, Integer> apply(KubernetesClient client, KubernetesAccess access,
-            KafkaManifests manifests) {
-        Map<String, Integer> counts = new TreeMap<>();
-        for (HasMetadata object : manifests.all()) {
+    private static void apply(KubernetesClient client, KubernetesAccess access, List<HasMetadata> objects,
+            Map<String, Integer> counts) {
+        for (HasMetadata object : objects) {
             String what = object.getKind() + " " + object.getMetadata().getName();
             try {
                 HasMetadata before = client.resource(object).get();
@@ -209,7 +297,6 @@ public class deploy implements Callable<Integer> {
                 throw access.failure("applying " + what, e);
             }
         }
-        return counts;
     }
 
     /**
@@ -267,8 +354,33 @@ public class deploy implements Callable<Integer> {
                 ? "the rolling update has not finished (" + count(statefulSet, StatefulSetStatus::getUpdatedReplicas)
                         + "/" + profile.replicas + " pods updated)"
                 : String.join("; ", readiness.notReady());
+        if (readiness.notReady().stream().anyMatch(problem -> problem.endsWith(PodReadiness.NOT_CREATED))) {
+            why += failedCreate(client).map(message -> "; the StatefulSet controller cannot create pods: " + message)
+                    .orElse("");
+        }
         return readiness.ready() + "/" + readiness.replicas() + " brokers Ready after " + seconds(limit.toNanos())
                 + ": " + why;
+    }
+
+    /**
+     * Why the StatefulSet controller could not create a pod (admission refused it: Pod Security, quota, a
+     * webhook), from its latest FailedCreate event.
+     */
+    private Optional<String> failedCreate(KubernetesClient client) {
+        return client.v1().events().inNamespace(namespace.get()).list().getItems().stream()
+                .filter(event -> "FailedCreate".equals(event.getReason()) && event.getInvolvedObject() != null
+                        && "StatefulSet".equals(event.getInvolvedObject().getKind())
+                        && KafkaEndpoints.CLUSTER_NAME.equals(event.getInvolvedObject().getName()))
+                .max(Comparator.comparing(deploy::when))
+                .map(event -> event.getMessage() == null ? "FailedCreate" : event.getMessage().lines().findFirst()
+                        .orElse(""));
+    }
+
+    private static String when(Event event) {
+        String time = event.getLastTimestamp() != null ? event.getLastTimestamp()
+                : event.getEventTime() != null ? event.getEventTime().getTime()
+                : event.getMetadata().getCreationTimestamp();
+        return time == null ? "" : time;
     }
 
     private static int count(StatefulSet statefulSet, Function<StatefulSetStatus, Integer> field) {
@@ -297,14 +409,14 @@ public class deploy implements Callable<Integer> {
     }
 
     /** YAML documents, for {@code kubectl apply -f -}; with --json, one kubectl-style List object. */
-    private void printManifests(KafkaManifests manifests) {
+    private void print(List<HasMetadata> objects) {
         KubernetesSerialization serialization = new KubernetesSerialization();
         if (output.json()) {
-            output.text(serialization.asJson(new KubernetesListBuilder().withItems(manifests.all()).build()));
+            output.text(serialization.asJson(new KubernetesListBuilder().withItems(objects).build()));
             return;
         }
         StringBuilder yaml = new StringBuilder();
-        for (HasMetadata object : manifests.all()) {
+        for (HasMetadata object : objects) {
             String document = serialization.asYaml(object);
             yaml.append(document.startsWith("---") ? "" : "---\n").append(document);
         }

@@ -8,6 +8,7 @@
 //SOURCES common/*.java
 
 import common.Cli;
+import common.ClusterDomainOption;
 import common.ContextOption;
 import common.KafkaEndpoints;
 import common.KubernetesAccess;
@@ -31,6 +32,9 @@ public class get_connection implements Callable<Integer> {
     NamespaceOption namespace;
 
     @Mixin
+    ClusterDomainOption clusterDomain;
+
+    @Mixin
     ContextOption context;
 
     @Mixin
@@ -48,7 +52,7 @@ public class get_connection implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         if (!portForward) {
-            print(KafkaEndpoints.clientBootstrap(namespace.get()));
+            print(KafkaEndpoints.clientBootstrap(namespace.get(), clusterDomain.get()));
             return Cli.OK;
         }
         KubernetesAccess access = context.configure();

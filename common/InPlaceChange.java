@@ -22,8 +22,9 @@ public final class InPlaceChange {
         String deployedVoters = voters(deployed);
         String renderedVoters = voters(rendered);
         if (!Objects.equals(deployedVoters, renderedVoters)) {
-            blockers.add("the KRaft voter set would change from " + count(deployedVoters) + " to "
-                    + count(renderedVoters) + " nodes");
+            blockers.add(count(deployedVoters) == count(renderedVoters) ? "the KRaft voters' addresses would change"
+                    : "the KRaft voter set would change from " + count(deployedVoters) + " to "
+                            + count(renderedVoters) + " nodes");
         }
         PersistentVolumeClaim deployedClaim = claim(deployed);
         PersistentVolumeClaim renderedClaim = claim(rendered);

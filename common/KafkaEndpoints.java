@@ -16,13 +16,20 @@ public final class KafkaEndpoints {
     /** Container port of the listener that advertises {@code localhost:<PORT_FORWARD_BASE + ordinal>}, used through port-forwards. */
     public static final int PORT_FORWARD_PORT = 9094;
     public static final int PORT_FORWARD_BASE = 19092;
+    /** Kubernetes' default DNS domain; a cluster may be set up with another (kubelet --cluster-domain). */
+    public static final String DEFAULT_CLUSTER_DOMAIN = "cluster.local";
 
     private KafkaEndpoints() {
     }
 
     /** The bootstrap address for clients running inside the cluster. */
-    public static String clientBootstrap(String namespace) {
-        return CLIENT_SERVICE + "." + namespace + ".svc.cluster.local:" + CLIENT_PORT;
+    public static String clientBootstrap(String namespace, String clusterDomain) {
+        return CLIENT_SERVICE + "." + namespace + ".svc." + clusterDomain + ":" + CLIENT_PORT;
+    }
+
+    /** The same Service from inside a pod: the pod's DNS search path completes it, whatever the cluster domain. */
+    public static String podLocalBootstrap(String namespace) {
+        return CLIENT_SERVICE + "." + namespace + ".svc:" + CLIENT_PORT;
     }
 
     public static String podName(int ordinal) {
@@ -30,12 +37,12 @@ public final class KafkaEndpoints {
     }
 
     /** A pod's stable DNS name, through the headless Service. */
-    public static String podHost(String namespace, int ordinal) {
-        return podName(ordinal) + "." + podDomain(namespace);
+    public static String podHost(String namespace, String clusterDomain, int ordinal) {
+        return podName(ordinal) + "." + podDomain(namespace, clusterDomain);
     }
 
     /** What follows the pod name in a pod's DNS name. */
-    public static String podDomain(String namespace) {
-        return HEADLESS_SERVICE + "." + namespace + ".svc.cluster.local";
+    public static String podDomain(String namespace, String clusterDomain) {
+        return HEADLESS_SERVICE + "." + namespace + ".svc." + clusterDomain;
     }
 }

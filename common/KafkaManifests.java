@@ -22,6 +22,10 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
@@ -46,32 +50,85 @@ import java.util.stream.IntStream;
 public final class KafkaManifests {
     public static final String DEFAULT_IMAGE = "apache/kafka:" + ToolVersion.KAFKA;
     public static final String MANAGED_BY = "kafka-k8s-setup";
+    public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
     /** The official image's entrypoint: renders server.properties from KAFKA_* variables, formats storage, starts. */
     public static final String IMAGE_ENTRYPOINT = "/etc/kafka/docker/run";
     /** The image's non-root user (appuser). */
     public static final long IMAGE_USER = 1000L;
-    /** The PVC's mount point. Kafka's log dir is a folder inside it: a volume root may hold lost+found. */
-    public static final String DATA_MOUNT = "/var/lib/kafka";
-    public static final String LOG_DIR = DATA_MOUNT + "/data";
+    /**
+     * The PVC's mount point: exactly the image's {@code VOLUME /var/lib/kafka/data}. Any other path leaves that
+     * VOLUME to the container runtime, which (containerd) mounts a fresh directory there at every container start.
+     */
+    public static final String DATA_MOUNT = "/var/lib/kafka/data";
+    /** A folder inside the volume, not its root: an ext4 volume's lost+found makes Kafka 4.4 refuse a log dir. */
+    public static final String LOG_DIR = DATA_MOUNT + "/logs";
     public static final String DATA_VOLUME = "data";
+    /**
+     * Where the image writes besides its data: its entrypoint renders {@code server.properties} into the config
+     * folder (and exits unless it may write there), kafka-run-class.sh creates the log folder. Both belong to the
+     * image's user; emptyDirs make them writable for any user (OpenShift's are arbitrary) and fresh per pod.
+     */
+    private static final Map<String, String> SCRATCH_VOLUMES = new TreeMap<>(Map.of(
+            "config", "/opt/kafka/config",
+            "logs", "/opt/kafka/logs"));
 
     private final ClusterProfile profile;
     private final String namespace;
     private final String image;
     private final String storageSize;
     private final String storageClass;
+    private final String clusterDomain;
+    private final Platform platform;
 
     /**
+     * For Kubernetes with the default cluster domain.
+     *
      * @param storageSize  the PVC size per broker, or null for the profile's
      * @param storageClass the PVCs' storage class, or null for the cluster's default
      */
     public KafkaManifests(ClusterProfile profile, String namespace, String image, String storageSize,
             String storageClass) {
+        this(profile, namespace, image, storageSize == null ? profile.storageSize : storageSize, storageClass,
+                KafkaEndpoints.DEFAULT_CLUSTER_DOMAIN, Platform.KUBERNETES);
+    }
+
+    private KafkaManifests(ClusterProfile profile, String namespace, String image, String storageSize,
+            String storageClass, String clusterDomain, Platform platform) {
         this.profile = profile;
         this.namespace = namespace;
         this.image = image;
-        this.storageSize = storageSize == null ? profile.storageSize : storageSize;
+        this.storageSize = storageSize;
         this.storageClass = storageClass;
+        this.clusterDomain = clusterDomain;
+        this.platform = platform;
+    }
+
+    /** The same cluster for a Kubernetes whose DNS domain is not cluster.local. */
+    public KafkaManifests withClusterDomain(String domain) {
+        return new KafkaManifests(profile, namespace, image, storageSize, storageClass, domain, platform);
+    }
+
+    /** The same cluster for another platform (OpenShift assigns the pods' ids). */
+    public KafkaManifests withPlatform(Platform target) {
+        return new KafkaManifests(profile, namespace, image, storageSize, storageClass, clusterDomain, target);
+    }
+
+    public String namespaceName() {
+        return namespace;
+    }
+
+    public Platform platform() {
+        return platform;
+    }
+
+    /** What follows the pod name in each broker's DNS name. */
+    public String podDomain() {
+        return KafkaEndpoints.podDomain(namespace, clusterDomain);
+    }
+
+    /** Where clients inside the cluster bootstrap. */
+    public String clientBootstrap() {
+        return KafkaEndpoints.clientBootstrap(namespace, clusterDomain);
     }
 
     /** Every object, in the order they should be applied. */
@@ -82,6 +139,21 @@ public final class KafkaManifests {
             objects.add(podDisruptionBudget());
         }
         return objects;
+    }
+
+    /** Every object but the namespace, which deploy creates only when it is missing. */
+    public List<HasMetadata> namespaced() {
+        return all().subList(1, all().size());
+    }
+
+    /** Objects this tool makes for other profiles, which this one leaves out: deploy deletes them if present. */
+    public List<HasMetadata> unrendered() {
+        return profile.highlyAvailable() ? List.of() : List.of(podDisruptionBudget());
+    }
+
+    /** The StatefulSet controller's names for the data claims of {@code replicas} pods: data-kafka-0, ... */
+    public static List<String> claimNames(int replicas) {
+        return IntStream.range(0, replicas).mapToObj(i -> DATA_VOLUME + "-" + KafkaEndpoints.podName(i)).toList();
     }
 
     public Namespace namespace() {
@@ -132,10 +204,11 @@ public final class KafkaManifests {
                 // Service links would add KAFKA_SERVICE_HOST, KAFKA_PORT, ...: the image turns them into bogus properties.
                 .withEnableServiceLinks(false)
                 .withTerminationGracePeriodSeconds(60L)
-                .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(IMAGE_USER).withRunAsGroup(IMAGE_USER)
-                .withFsGroup(IMAGE_USER).endSecurityContext()
+                .withSecurityContext(podSecurityContext())
                 .withAffinity(profile.highlyAvailable() ? spreadAcrossNodes() : null)
                 .withContainers(kafkaContainer())
+                .withVolumes(SCRATCH_VOLUMES.keySet().stream().map(name -> new VolumeBuilder().withName(name)
+                        .withNewEmptyDir().endEmptyDir().build()).toList())
                 .endSpec()
                 .endTemplate()
                 .withVolumeClaimTemplates(dataVolumeClaim())
@@ -168,7 +241,7 @@ public final class KafkaManifests {
     /** The static KRaft voter set: every replica, addressed through the headless Service. */
     public String quorumVoters() {
         return IntStream.range(0, profile.replicas)
-                .mapToObj(i -> i + "@" + KafkaEndpoints.podHost(namespace, i) + ":" + KafkaEndpoints.CONTROLLER_PORT)
+                .mapToObj(i -> i + "@" + KafkaEndpoints.podHost(namespace, clusterDomain, i) + ":" + KafkaEndpoints.CONTROLLER_PORT)
                 .collect(Collectors.joining(","));
     }
 
@@ -184,15 +257,38 @@ public final class KafkaManifests {
                         containerPort("controller", KafkaEndpoints.CONTROLLER_PORT),
                         containerPort("port-forward", KafkaEndpoints.PORT_FORWARD_PORT))
                 .withResources(resources())
-                .withVolumeMounts(new VolumeMountBuilder().withName(DATA_VOLUME)
-                        .withMountPath(DATA_MOUNT).build())
-                // The client port accepts only once the broker has joined the quorum and loaded its metadata.
-                .withStartupProbe(tcpProbe(KafkaEndpoints.CLIENT_PORT, 5, 60))
-                .withReadinessProbe(tcpProbe(KafkaEndpoints.CLIENT_PORT, 5, 3))
+                .withVolumeMounts(volumeMounts())
+                // The controller port binds early in start-up, before the broker recovers its logs, which after an
+                // unclean stop may take longer than any fixed start-up budget: probing it lets recovery finish.
+                .withStartupProbe(tcpProbe(KafkaEndpoints.CONTROLLER_PORT, 5, 60))
                 .withLivenessProbe(tcpProbe(KafkaEndpoints.CONTROLLER_PORT, 10, 6))
+                // The client port accepts only once the broker has joined the quorum and loaded its metadata.
+                .withReadinessProbe(tcpProbe(KafkaEndpoints.CLIENT_PORT, 5, 3))
                 .withNewSecurityContext().withAllowPrivilegeEscalation(false).withNewCapabilities().withDrop("ALL")
                 .endCapabilities().endSecurityContext()
                 .build();
+    }
+
+    private List<VolumeMount> volumeMounts() {
+        List<VolumeMount> mounts = new ArrayList<>();
+        mounts.add(new VolumeMountBuilder().withName(DATA_VOLUME).withMountPath(DATA_MOUNT).build());
+        SCRATCH_VOLUMES.forEach((name, path) -> mounts.add(new VolumeMountBuilder().withName(name)
+                .withMountPath(path).build()));
+        return mounts;
+    }
+
+    /**
+     * Admitted under the "restricted" Pod Security Standard (non-root, RuntimeDefault seccomp; the container drops
+     * every capability and cannot escalate). Runs as the image's user where the platform allows fixed ids; on
+     * OpenShift the SCC assigns them from the project's range.
+     */
+    private PodSecurityContext podSecurityContext() {
+        PodSecurityContextBuilder context = new PodSecurityContextBuilder().withRunAsNonRoot(true)
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile();
+        if (platform.allowsFixedIds()) {
+            context.withRunAsUser(IMAGE_USER).withRunAsGroup(IMAGE_USER).withFsGroup(IMAGE_USER);
+        }
+        return context.build();
     }
 
     /**
@@ -203,7 +299,7 @@ public final class KafkaManifests {
         return String.join("\n",
                 "ordinal=\"${HOSTNAME##*-}\"",
                 "export KAFKA_NODE_ID=\"$ordinal\"",
-                "export KAFKA_ADVERTISED_LISTENERS=\"PLAINTEXT://${HOSTNAME}." + KafkaEndpoints.podDomain(namespace)
+                "export KAFKA_ADVERTISED_LISTENERS=\"PLAINTEXT://${HOSTNAME}." + podDomain()
                         + ":" + KafkaEndpoints.CLIENT_PORT
                         + ",PORT_FORWARD://localhost:$((" + KafkaEndpoints.PORT_FORWARD_BASE + " + ordinal))\"",
                 "exec " + IMAGE_ENTRYPOINT);
@@ -289,7 +385,7 @@ public final class KafkaManifests {
     }
 
     private static Map<String, String> managedLabels() {
-        return Map.of("app.kubernetes.io/managed-by", MANAGED_BY);
+        return Map.of(MANAGED_BY_LABEL, MANAGED_BY);
     }
 
     private static Map<String, String> labels() {

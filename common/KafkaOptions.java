@@ -36,7 +36,7 @@ public class KafkaOptions {
             return KafkaAccess.direct(bootstrapServer, timeout);
         }
         if (KafkaAccess.insideKubernetes()) {
-            return KafkaAccess.direct(KafkaEndpoints.clientBootstrap(namespace), timeout);
+            return KafkaAccess.direct(KafkaEndpoints.podLocalBootstrap(namespace), timeout);
         }
         return KafkaAccess.portForwarded(client, access, namespace, timeout);
     }

@@ -11,6 +11,8 @@ import java.util.stream.Collectors;
 
 /** Which Kafka pods are Ready, and for each one that is not, the reason a person would look up with kubectl. */
 public final class PodReadiness {
+    /** The reason given for a pod the StatefulSet controller has not made. */
+    public static final String NOT_CREATED = "not created";
     private final int replicas;
     private final Map<String, Pod> podsByName;
 
@@ -39,7 +41,7 @@ public final class PodReadiness {
             String name = KafkaEndpoints.podName(ordinal);
             Pod pod = podsByName.get(name);
             if (pod == null) {
-                problems.add(name + ": not created");
+                problems.add(name + ": " + NOT_CREATED);
             } else if (!isReady(pod)) {
                 problems.add(name + ": " + reason(pod));
             }

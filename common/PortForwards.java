@@ -3,13 +3,15 @@ package common;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.LocalPortForward;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One port-forward per broker, from {@code localhost:<base + ordinal>} to that pod's port-forward listener, which
  * advertises exactly that address: a client bootstrapping at {@code localhost:<base>} follows the metadata through
- * the forwards to every broker, which a single kubectl port-forward cannot give a multi-broker cluster.
+ * the forwards to every broker, which a single kubectl port-forward cannot give a multi-broker cluster. Like
+ * kubectl, they listen on the loopback address only: the listener is plaintext and unauthenticated.
  */
 public final class PortForwards implements AutoCloseable {
     private final List<LocalPortForward> forwards;
@@ -24,7 +26,8 @@ public final class PortForwards implements AutoCloseable {
         try {
             for (int ordinal = 0; ordinal < replicas; ordinal++) {
                 opened.add(client.pods().inNamespace(namespace).withName(KafkaEndpoints.podName(ordinal))
-                        .portForward(KafkaEndpoints.PORT_FORWARD_PORT, KafkaEndpoints.PORT_FORWARD_BASE + ordinal));
+                        .portForward(KafkaEndpoints.PORT_FORWARD_PORT, InetAddress.getLoopbackAddress(),
+                                KafkaEndpoints.PORT_FORWARD_BASE + ordinal));
             }
             return new PortForwards(opened);
         } catch (KubernetesClientException e) {

@@ -3,10 +3,13 @@ package tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import common.ClusterProfile;
 import common.KafkaManifests;
+import common.Platform;
+import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -190,6 +193,49 @@ class DeployApplyTest {
                 && error.contains("kafka-1") && error.contains("OOMKilled")
                 && error.contains("kafka-2: Unschedulable"), result.stderr());
         assertTrue(result.elapsed().compareTo(Duration.ofSeconds(3 + 20)) < 0, "bounded: " + result.elapsed());
+    }
+
+    @Test
+    void onOpenShiftThePodsLeaveTheirIdsToThePlatform() {
+        assertEquals(0, deploy("-n", "plain", "--no-wait").exitCode());
+        assertEquals(1000L, podSecurity("plain").getRunAsUser(), "Kubernetes: the image's user");
+
+        try (ApiServer openShift = new ApiServer()) {
+            openShift.serveApiGroup(Platform.OPENSHIFT_API_GROUP);
+            Scripts.Result detected = Scripts.run(openShift.environment(), Duration.ofMinutes(3), "deploy.java",
+                    "-n", "detected", "--no-wait");
+            assertEquals(0, detected.exitCode(), detected.toString());
+            var context = openShift.client().apps().statefulSets().inNamespace("detected").withName("kafka").get()
+                    .getSpec().getTemplate().getSpec().getSecurityContext();
+            assertNull(context.getRunAsUser());
+            assertNull(context.getFsGroup());
+        }
+        assertEquals(0, deploy("-n", "asked", "--no-wait", "--openshift").exitCode());
+        assertNull(podSecurity("asked").getRunAsUser(), "--openshift without detection");
+    }
+
+    private static io.fabric8.kubernetes.api.model.PodSecurityContext podSecurity(String namespace) {
+        return api.client().apps().statefulSets().inNamespace(namespace).withName("kafka").get().getSpec()
+                .getTemplate().getSpec().getSecurityContext();
+    }
+
+    @Test
+    void podsThatAdmissionRefusesAreExplainedFromTheStatefulSetsEvents() {
+        // The test plays the StatefulSet controller in a namespace whose Pod Security admission refuses the pod.
+        String refusal = "create Pod kafka-0 in StatefulSet kafka failed error: pods \"kafka-0\" is forbidden: "
+                + "violates PodSecurity \"restricted:latest\": seccompProfile (pod or container \"kafka\" must set "
+                + "securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\")";
+        api.client().v1().events().inNamespace("refused").resource(new EventBuilder()
+                .withNewMetadata().withName("kafka.187a").withNamespace("refused").endMetadata()
+                .withNewInvolvedObject().withKind("StatefulSet").withName("kafka").withNamespace("refused")
+                .endInvolvedObject().withReason("FailedCreate").withType("Warning")
+                .withLastTimestamp("2026-11-26T00:00:00Z").withMessage(refusal).build()).create();
+
+        Scripts.Result result = deploy("dev", "-n", "refused", "--timeout", "3s");
+        assertEquals(1, result.exitCode(), result.toString());
+        String error = result.stderr().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(error.contains("kafka-0: not created; the StatefulSet controller cannot create pods: "
+                + refusal), error);
     }
 
     @Test

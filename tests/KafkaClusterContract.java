@@ -4,13 +4,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import common.ClusterProfile;
+import common.KafkaEndpoints;
 import common.KafkaManifests;
 import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Properties;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.clients.admin.QuorumInfo;
 import org.apache.kafka.common.Node;
 import org.junit.jupiter.api.AfterAll;
@@ -34,7 +46,7 @@ abstract class KafkaClusterContract {
     @BeforeAll
     void startCluster() throws Exception {
         manifests = new KafkaManifests(profile(), NAMESPACE, KafkaManifests.DEFAULT_IMAGE, null, null);
-        nodes = KafkaNodes.start(manifests, NAMESPACE);
+        nodes = KafkaNodes.start(manifests);
     }
 
     @AfterAll
@@ -47,7 +59,7 @@ abstract class KafkaClusterContract {
     @Test
     void storageIsFormattedWithTheRenderedClusterId() throws Exception {
         for (int i = 0; i < nodes.replicas(); i++) {
-            String meta = Files.readString(nodes.dataDir(i).resolve("meta.properties"));
+            String meta = Files.readString(nodes.hostPath(i, KafkaManifests.LOG_DIR).resolve("meta.properties"));
             assertTrue(meta.contains("cluster.id=" + manifests.clusterId()), meta);
             assertTrue(meta.contains("node.id=" + i), "node id from the pod ordinal: " + meta);
         }
@@ -88,6 +100,62 @@ abstract class KafkaClusterContract {
                 assertEquals(nodes.portForwardAddress(broker.id()), broker.host() + ":" + broker.port());
             }
         }
+    }
+
+    /**
+     * Every node stopped at once, then started again on its volumes, as after a node reboot, a deleted
+     * StatefulSet or an OOMKill: the topic and its records are still there. The node model gives each start a new container file
+     * system with the image's VOLUMEs as containerd mounts them, so data outside the claim is lost here as it
+     * would be on a real cluster.
+     */
+    @Test
+    void topicsAndRecordsSurviveEveryNodeRestartingOnItsVolumes() throws Exception {
+        String topic = "durable." + profile().id();
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) profile().replicationFactor())))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(clientProperties(), new StringSerializer(),
+                new StringSerializer())) {
+            producer.send(new ProducerRecord<>(topic, "key", "written before the restart")).get(60, TimeUnit.SECONDS);
+        }
+        nodes.stopAll(Duration.ofSeconds(10));
+        for (int i = 0; i < nodes.replicas(); i++) {
+            nodes.restart(i);
+        }
+        // What the probes rely on: the controller port (start-up, liveness) opens no later than the client port
+        // (readiness), which waits for the broker's logs and metadata.
+        assertEquals(List.of(KafkaEndpoints.CONTROLLER_PORT, KafkaEndpoints.CLIENT_PORT),
+                nodes.portsInOpeningOrder(0, Duration.ofSeconds(120), KafkaEndpoints.CLIENT_PORT,
+                        KafkaEndpoints.CONTROLLER_PORT));
+        nodes.awaitBrokers(nodes.replicas(), Duration.ofSeconds(120));
+
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            assertTrue(admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic),
+                    "the topic is still there after every node restarted");
+        }
+        Properties props = clientProperties();
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "restart-check");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new StringDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            List<String> values = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (values.isEmpty() && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(500)).forEach(record -> values.add(record.value()));
+            }
+            assertEquals(List.of("written before the restart"), values);
+        }
+    }
+
+    private Properties clientProperties() {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, nodes.bootstrapServers());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000");
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "20000");
+        return props;
     }
 
     Set<Integer> expectedIds() {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import common.ClusterProfile;
 import common.InPlaceChange;
 import common.KafkaManifests;
+import common.Platform;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -22,6 +23,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import tests.support.ContainerFilesystem;
+import tests.support.PodSecurityStandard;
 
 /** The rendered objects, dev and prod: every number and rule the cluster depends on. */
 class ManifestsTest {
@@ -90,7 +93,7 @@ class ManifestsTest {
         Map<String, String> env = env(manifests.statefulSet());
         assertEquals("broker,controller", env.get("KAFKA_PROCESS_ROLES"));
         assertFalse(env.keySet().stream().anyMatch(k -> k.contains("ZOOKEEPER")), "no ZooKeeper in KRaft");
-        assertEquals("/var/lib/kafka/data", env.get("KAFKA_LOG_DIRS"));
+        assertEquals("/var/lib/kafka/data/logs", env.get("KAFKA_LOG_DIRS"));
         assertEquals("PLAINTEXT://:9092,CONTROLLER://:9093,PORT_FORWARD://:9094", env.get("KAFKA_LISTENERS"));
         assertEquals("CONTROLLER", env.get("KAFKA_CONTROLLER_LISTENER_NAMES"));
         assertEquals("PLAINTEXT", env.get("KAFKA_INTER_BROKER_LISTENER_NAME"));
@@ -170,6 +173,7 @@ class ManifestsTest {
         assertTrue(pod.getSecurityContext().getRunAsNonRoot());
         assertEquals(1000L, pod.getSecurityContext().getFsGroup());
         assertEquals(1000L, pod.getSecurityContext().getRunAsUser());
+        assertEquals("RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType());
         assertEquals("apache/kafka:4.4.0", kafkaContainer(statefulSet).getImage());
     }
 
@@ -184,7 +188,9 @@ class ManifestsTest {
         assertEquals("Retain", statefulSet.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenScaled());
         var mount = kafkaContainer(statefulSet).getVolumeMounts().get(0);
         assertEquals(claim.getMetadata().getName(), mount.getName());
-        assertEquals("/var/lib/kafka", mount.getMountPath());
+        assertTrue(ContainerFilesystem.IMAGE_VOLUMES.contains(mount.getMountPath()),
+                "the claim replaces the image's VOLUME exactly, or containerd hides it under a fresh directory: "
+                        + mount.getMountPath());
         assertTrue(env(statefulSet).get("KAFKA_LOG_DIRS").startsWith(mount.getMountPath() + "/"),
                 "the log dir is a folder inside the volume, not its root (lost+found)");
     }
@@ -199,14 +205,45 @@ class ManifestsTest {
 
     @ParameterizedTest
     @EnumSource(ClusterProfile.class)
-    void probesCheckTheClientPortAndGiveTheFirstStartTime(ClusterProfile profile) {
+    void startUpAndLivenessProbeTheControllerPortAndReadinessTheClientPort(ClusterProfile profile) {
         Container kafka = kafkaContainer(render(profile).statefulSet());
         assertEquals(9092, kafka.getReadinessProbe().getTcpSocket().getPort().getIntVal());
-        assertEquals(9092, kafka.getStartupProbe().getTcpSocket().getPort().getIntVal());
-        assertNotNull(kafka.getLivenessProbe().getTcpSocket());
+        // The controller port opens before log recovery; the client port only after it (see KafkaClusterContract).
+        assertEquals(9093, kafka.getStartupProbe().getTcpSocket().getPort().getIntVal());
+        assertEquals(9093, kafka.getLivenessProbe().getTcpSocket().getPort().getIntVal());
         int startupSeconds = kafka.getStartupProbe().getPeriodSeconds() * kafka.getStartupProbe()
                 .getFailureThreshold();
         assertTrue(startupSeconds >= 120, "the first start (storage format, quorum) gets time: " + startupSeconds);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ClusterProfile.class)
+    void podsPassEveryRuleOfTheRestrictedPodSecurityStandardOnEveryPlatform(ClusterProfile profile) {
+        for (Platform platform : Platform.values()) {
+            var template = render(profile).withPlatform(platform).statefulSet().getSpec().getTemplate();
+            assertEquals(List.of(), PodSecurityStandard.restrictedViolations(template.getSpec(),
+                    template.getMetadata().getAnnotations() == null ? Map.of()
+                            : template.getMetadata().getAnnotations()), platform.id());
+        }
+    }
+
+    @Test
+    void withoutItsSeccompProfileThePodBreaksExactlyOneRestrictedRule() {
+        PodSpec pod = render(ClusterProfile.DEV).statefulSet().getSpec().getTemplate().getSpec();
+        pod.getSecurityContext().setSeccompProfile(null);
+        assertEquals(List.of("Seccomp (restricted)"), PodSecurityStandard.restrictedViolations(pod, Map.of()));
+    }
+
+    @Test
+    void anotherClusterDomainReachesTheVotersAndAdvertisedListeners() {
+        KafkaManifests manifests = render(ClusterProfile.PROD).withClusterDomain("corp.internal");
+        StatefulSet statefulSet = manifests.statefulSet();
+        assertTrue(env(statefulSet).get("KAFKA_CONTROLLER_QUORUM_VOTERS")
+                .contains("0@kafka-0.kafka-headless.kafka.svc.corp.internal:9093"));
+        assertTrue(kafkaContainer(statefulSet).getCommand().get(2)
+                .contains("PLAINTEXT://${HOSTNAME}.kafka-headless.kafka.svc.corp.internal:9092"));
+        assertEquals("kafka.kafka.svc.corp.internal:9092", manifests.clientBootstrap());
+        assertFalse(env(statefulSet).toString().contains("cluster.local"));
     }
 
     @Test

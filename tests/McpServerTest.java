@@ -53,7 +53,7 @@ class McpServerTest {
     @BeforeAll
     void start() throws Exception {
         kafka = KafkaNodes.start(new KafkaManifests(ClusterProfile.DEV, "kafka", KafkaManifests.DEFAULT_IMAGE, null,
-                null), "kafka");
+                null));
         Scripts.build("mcp_server.java");
         stdoutCopy = Files.createTempFile("mcp-stdout", ".jsonl");
         ServerParameters server = ServerParameters.builder("sh")

@@ -40,8 +40,7 @@ abstract class TopicsContract {
 
     @BeforeAll
     void startCluster() throws Exception {
-        nodes = KafkaNodes.start(new KafkaManifests(profile(), "kafka", KafkaManifests.DEFAULT_IMAGE, null, null),
-                "kafka");
+        nodes = KafkaNodes.start(new KafkaManifests(profile(), "kafka", KafkaManifests.DEFAULT_IMAGE, null, null));
     }
 
     @AfterAll

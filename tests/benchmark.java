@@ -50,7 +50,7 @@ public class benchmark {
         for (ClusterProfile profile : ClusterProfile.values()) {
             long start = System.nanoTime();
             try (KafkaNodes nodes = KafkaNodes.start(new KafkaManifests(profile, "kafka",
-                    KafkaManifests.DEFAULT_IMAGE, null, null), "kafka")) {
+                    KafkaManifests.DEFAULT_IMAGE, null, null))) {
                 String started = millis(System.nanoTime() - start);
                 String against = profile.replicas + " real broker" + (profile.replicas > 1 ? "s" : "");
                 String bootstrap = nodes.bootstrapServers();

@@ -38,15 +38,16 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
     private final KubernetesMockServer server;
     private final KubernetesClient client;
     private final Path kubeconfig;
+    private final ServerSideApplyDispatcher dispatcher = new ServerSideApplyDispatcher();
 
     public ApiServer() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new ServerSideApplyDispatcher(), false);
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init();
         client = server.createClient();
         try {
             kubeconfig = Files.createTempFile("kubeconfig", ".yaml");
-            Files.writeString(kubeconfig, kubeconfig("mock", server.url("/").replaceAll("/$", ""), "secret-token"));
+            Files.writeString(kubeconfig, kubeconfig("mock", server.url("/").replaceAll("/$", ""),
+                    ServerSideApplyDispatcher.SCRIPT_TOKEN));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -79,8 +80,33 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
         return Map.of("KUBECONFIG", kubeconfig.toString());
     }
 
+    /** The test's own client: it acts as cluster admin, outside any policy and unrecorded. */
     public KubernetesClient client() {
         return client;
+    }
+
+    /**
+     * From now on, checks every request of a client other than the test's own against RBAC as the API server
+     * does, and answers 403 with its message when the policy does not allow it.
+     */
+    public void enforce(RbacPolicy policy) {
+        dispatcher.policy = policy;
+        dispatcher.requests.clear();
+    }
+
+    /** Every resource request the scripts made since {@link #enforce}, each with whether RBAC allowed it. */
+    public List<Map.Entry<ResourceRequest, Boolean>> requests() {
+        return List.copyOf(dispatcher.requests);
+    }
+
+    /** From now on, lists this API group in discovery ({@code GET /apis}), as OpenShift lists its own. */
+    public void serveApiGroup(String group) {
+        dispatcher.extraGroups.add(group);
+    }
+
+    /** Every resource request any policy has allowed since this server started. */
+    public List<ResourceRequest> allowedEver() {
+        return List.copyOf(dispatcher.allowedEver);
     }
 
     /** Plays the kubelet: a pod of the StatefulSet, with the given status. */
@@ -158,7 +184,52 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
      * nothing changed. For this tool's objects (it owns every list it sets), a JSON merge patch is that merge.
      */
     static final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
+        /** What the scripts' kubeconfig sends; the test's own client sends none. */
+        static final String SCRIPT_TOKEN = "secret-token";
         private final KubernetesSerialization json = new KubernetesSerialization();
+        private final List<Map.Entry<ResourceRequest, Boolean>> requests =
+                java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        private final List<ResourceRequest> allowedEver =
+                java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        private volatile RbacPolicy policy;
+        private final List<String> extraGroups = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public MockResponse dispatch(RecordedRequest request) {
+            if ("GET".equals(request.getMethod()) && "/apis".equals(request.getPath().split("\\?")[0])) {
+                return discovery();
+            }
+            RbacPolicy enforced = policy;
+            ResourceRequest attributes = ResourceRequest.of(request.getMethod(), request.getPath());
+            if (enforced == null || attributes == null
+                    || !("Bearer " + SCRIPT_TOKEN).equals(request.getHeader("Authorization"))) {
+                return super.dispatch(request);
+            }
+            List<ResourceRequest> required = new java.util.ArrayList<>(List.of(attributes));
+            String contentType = request.getHeader("Content-Type");
+            if (contentType != null && contentType.contains("apply-patch")
+                    && handleGet(request.getPath().split("\\?")[0]).code() == 404) {
+                required.add(attributes.as("create")); // an apply that creates needs create too
+            }
+            if ("get".equals(attributes.verb()) && attributes.subresource() != null
+                    && java.util.Set.of("portforward", "exec", "attach")
+                    .contains(attributes.subresource())) {
+                required.add(attributes.as("create")); // Kubernetes 1.30+: WebSocket upgrades need create too
+            }
+            for (ResourceRequest needed : required) {
+                boolean allowed = enforced.allows(needed);
+                requests.add(Map.entry(needed, allowed));
+                if (allowed) {
+                    allowedEver.add(needed);
+                }
+                if (!allowed) {
+                    return new MockResponse().setResponseCode(403).setBody(json.asJson(new io.fabric8.kubernetes.api
+                            .model.StatusBuilder().withStatus("Failure").withReason("Forbidden").withCode(403)
+                            .withMessage(needed.forbidden(enforced.user())).build()));
+                }
+            }
+            return super.dispatch(request);
+        }
 
         @Override
         @SuppressWarnings("unchecked")
@@ -181,6 +252,18 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
             }
             // Store exactly the merged object (the mock's own merge patch keeps stale list entries).
             return handleUpdate(request(HttpMethod.PUT, objectPath, "application/json", json.asJson(merged)));
+        }
+
+        /** API discovery: the groups this tool uses, and any the test added. */
+        private MockResponse discovery() {
+            List<io.fabric8.kubernetes.api.model.APIGroup> groups = new java.util.ArrayList<>();
+            for (String name : java.util.stream.Stream.concat(java.util.stream.Stream.of("apps", "policy",
+                    "rbac.authorization.k8s.io"), extraGroups.stream()).toList()) {
+                groups.add(new io.fabric8.kubernetes.api.model.APIGroupBuilder().withName(name)
+                        .addNewVersion().withGroupVersion(name + "/v1").withVersion("v1").endVersion().build());
+            }
+            return new MockResponse().setResponseCode(200).setBody(json.asJson(
+                    new io.fabric8.kubernetes.api.model.APIGroupListBuilder().withGroups(groups).build()));
         }
 
         private static RecordedRequest request(HttpMethod method, String path, String contentType, String body) {

@@ -36,27 +36,42 @@ public final class KafkaNodes implements AutoCloseable {
         "org.apache.logging.log4j:log4j-slf4j-impl:2.25.3"};
     private static String classpath;
 
-    private final String namespace;
+    /** Where the image's entrypoint writes server.properties ({@code --final-configs-dir}). */
+    static final String IMAGE_CONFIG_DIR = "/opt/kafka/config";
+    /** kafka-run-class.sh's LOG_DIR: it creates it, and log4j2 writes the broker's log files there. */
+    static final String IMAGE_LOG_DIR = "/opt/kafka/logs";
+    static final String IMAGE_DEFAULT_CONFIGS_DIR = "/etc/kafka/docker";
+    static final String IMAGE_MOUNTED_CONFIGS_DIR = "/mnt/shared/config";
+
+    private final KafkaManifests manifests;
+    private final StatefulSet statefulSet;
     private final int replicas;
     private final Container container;
     private final Path workDir;
+    private final PodUser user;
     private final Map<String, Integer> hostPorts = new HashMap<>();
     private final Process[] processes;
+    /** Each node's current container file system: a new one at every start. */
+    private final ContainerFilesystem[] filesystems;
+    private final int[] starts;
     /** What each node's process gets, mapped to this machine; the same on every (re)start, as a pod's env is. */
     private final Map<Integer, Map<String, String>> environments = new HashMap<>();
 
-    private KafkaNodes(String namespace, StatefulSet statefulSet, Path workDir) {
-        this.namespace = namespace;
+    private KafkaNodes(KafkaManifests manifests, Path workDir) {
+        this.manifests = manifests;
+        this.statefulSet = manifests.statefulSet();
         this.replicas = statefulSet.getSpec().getReplicas();
         this.container = statefulSet.getSpec().getTemplate().getSpec().getContainers().get(0);
         this.workDir = workDir;
+        this.user = PodUser.admit(manifests.platform(), statefulSet.getSpec().getTemplate().getSpec());
         this.processes = new Process[replicas];
+        this.filesystems = new ContainerFilesystem[replicas];
+        this.starts = new int[replicas];
     }
 
     /** Starts every replica of the rendered StatefulSet and waits until each answers with the full cluster. */
-    public static KafkaNodes start(KafkaManifests manifests, String namespace) throws Exception {
-        KafkaNodes nodes = new KafkaNodes(namespace, manifests.statefulSet(),
-                Files.createTempDirectory("kafka-nodes"));
+    public static KafkaNodes start(KafkaManifests manifests) throws Exception {
+        KafkaNodes nodes = new KafkaNodes(manifests, Files.createTempDirectory("kafka-nodes"));
         try {
             for (int i = 0; i < nodes.replicas; i++) {
                 nodes.setUp(i);
@@ -91,12 +106,9 @@ public final class KafkaNodes implements AutoCloseable {
                 .collect(Collectors.joining(","));
     }
 
-    public Path dataDir(int node) {
-        return workDir.resolve("node-" + node).resolve("data");
-    }
-
-    public Path configFile(int node) {
-        return workDir.resolve("node-" + node).resolve("config").resolve("server.properties");
+    /** Where a path inside the node's container is on this machine, for its current start. */
+    public Path hostPath(int node, String containerPath) {
+        return filesystems[node].hostPath(containerPath);
     }
 
     public Admin admin(String bootstrap) {
@@ -117,6 +129,27 @@ public final class KafkaNodes implements AutoCloseable {
             }
         }
         processes[node] = null;
+    }
+
+    /**
+     * Stops every node at once, as deleting all pods or rebooting the Kubernetes node does: SIGTERM to all, then
+     * a kill after {@code grace}. Without a quorum the last brokers cannot finish a controlled shutdown, so with
+     * a short grace this is also an unclean stop, which the next start must recover from.
+     */
+    public void stopAll(Duration grace) throws InterruptedException {
+        for (Process process : processes) {
+            if (process != null) {
+                process.destroy();
+            }
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (int i = 0; i < replicas; i++) {
+            Process process = processes[i];
+            if (process != null && !process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+            processes[i] = null;
+        }
     }
 
     /** Starts a stopped node again on its existing data, as a restarted pod does. */
@@ -147,6 +180,37 @@ public final class KafkaNodes implements AutoCloseable {
         }
     }
 
+    /**
+     * Watches a node's container ports together, as tcpSocket probes check them, until each has accepted a
+     * connection; returns the order in which they first did.
+     */
+    public List<Integer> portsInOpeningOrder(int node, Duration limit, int... containerPorts)
+            throws InterruptedException {
+        List<Integer> opened = new ArrayList<>();
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (opened.size() < containerPorts.length && System.nanoTime() < deadline) {
+            for (int port : containerPorts) {
+                if (!opened.contains(port) && accepts(hostPort(node, port))) {
+                    opened.add(port);
+                }
+            }
+            Thread.sleep(5);
+        }
+        if (opened.size() < containerPorts.length) {
+            throw new AssertionError("node " + node + " opened only " + opened + " within " + limit);
+        }
+        return opened;
+    }
+
+    private static boolean accepts(int port) {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 100);
+            return true;
+        } catch (IOException notYet) {
+            return false;
+        }
+    }
+
     /** Waits until a client reaches the given number of brokers (bounded). */
     public void awaitBrokers(int expected, Duration limit) throws Exception {
         long deadline = System.nanoTime() + limit.toNanos();
@@ -168,17 +232,26 @@ public final class KafkaNodes implements AutoCloseable {
                 + last + ")\n" + logTails());
     }
 
+    /**
+     * Does what the image's entrypoint does before Kafka starts, on a new container file system: its configure
+     * step, then {@code KafkaDockerWrapper setup} (server.properties from the environment, storage formatted).
+     */
     private void setUp(int node) throws Exception {
         Path nodeDir = workDir.resolve("node-" + node);
-        for (String dir : List.of("defaults", "mounted", "config")) {
-            Files.createDirectories(nodeDir.resolve(dir));
+        ContainerFilesystem filesystem = new ContainerFilesystem(statefulSet, nodeDir, ++starts[node], user.uid(),
+                user.gid());
+        filesystems[node] = filesystem;
+        Map<String, String> environment = environment(node);
+        // The image's configure step exits unless it may write here ("path /opt/kafka/config/ writable").
+        requireWritable(filesystem, IMAGE_CONFIG_DIR, "the image's configure step exits");
+        requireWritable(filesystem, IMAGE_LOG_DIR, "kafka-run-class.sh cannot create the broker's log folder");
+        for (String logDir : manifests.environment().get("KAFKA_LOG_DIRS").split(",")) {
+            requireWritable(filesystem, logDir, "Kafka cannot create its log dir");
         }
-        Map<String, String> environment = environments.computeIfAbsent(node,
-                n -> mapToThisMachine(podEnvironment(n), n));
         List<String> setup = List.of(javaExecutable(), "-cp", classpath(), "kafka.docker.KafkaDockerWrapper", "setup",
-                "--default-configs-dir", nodeDir.resolve("defaults").toString(),
-                "--mounted-configs-dir", nodeDir.resolve("mounted").toString(),
-                "--final-configs-dir", nodeDir.resolve("config").toString());
+                "--default-configs-dir", filesystem.directory(IMAGE_DEFAULT_CONFIGS_DIR).toString(),
+                "--mounted-configs-dir", filesystem.directory(IMAGE_MOUNTED_CONFIGS_DIR).toString(),
+                "--final-configs-dir", filesystem.directory(IMAGE_CONFIG_DIR).toString());
         Scripts.Result result = runClean(setup, environment, Duration.ofMinutes(2));
         // The image's launch script tolerates exactly this on a restarted pod's volume.
         boolean reusedVolume = (result.stdout() + result.stderr()).contains("already formatted");
@@ -187,9 +260,24 @@ public final class KafkaNodes implements AutoCloseable {
         }
     }
 
+    private void requireWritable(ContainerFilesystem filesystem, String containerPath, String consequence) {
+        if (!filesystem.writable(containerPath)) {
+            throw new AssertionError(containerPath + " is not writable for " + user + ": " + consequence);
+        }
+    }
+
+    /** The node's environment for its current start: log dir paths point into this start's file system. */
+    private Map<String, String> environment(int node) {
+        Map<String, String> environment = new LinkedHashMap<>(environments.computeIfAbsent(node,
+                n -> mapToThisMachine(podEnvironment(n), n)));
+        environment.computeIfPresent("KAFKA_LOG_DIRS", (name, dirs) -> java.util.Arrays.stream(dirs.split(","))
+                .map(dir -> filesystems[node].hostPath(dir).toString()).collect(Collectors.joining(",")));
+        return environment;
+    }
+
     private void launch(int node) throws IOException {
         Path nodeDir = workDir.resolve("node-" + node);
-        Map<String, String> environment = environments.get(node);
+        Map<String, String> environment = environment(node);
         Path log4j = nodeDir.resolve("log4j2.xml");
         Files.writeString(log4j, """
                 <Configuration status="error"><Appenders><Console name="out" target="SYSTEM_OUT">
@@ -201,8 +289,9 @@ public final class KafkaNodes implements AutoCloseable {
         command.addAll(List.of(environment.get("KAFKA_HEAP_OPTS").split(" ")));
         // Test-only start-up speed-ups: these JVMs live for a minute on two cores.
         command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-Dkafka.logs.dir=" + filesystems[node].directory(IMAGE_LOG_DIR),
                 "-Dlog4j2.configurationFile=" + log4j, "-cp", classpath(), "kafka.Kafka",
-                configFile(node).toString()));
+                hostPath(node, IMAGE_CONFIG_DIR + "/server.properties").toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(nodeDir.resolve("kafka.log").toFile()));
         builder.environment().clear();
@@ -237,10 +326,10 @@ public final class KafkaNodes implements AutoCloseable {
         return exported;
     }
 
-    /** Pod DNS names and container ports become 127.0.0.1 and free ports here; the data volume a temp folder. */
+    /** Pod DNS names and container ports become 127.0.0.1 and free ports here (paths: see {@link #environment}). */
     private Map<String, String> mapToThisMachine(Map<String, String> podEnvironment, int node) {
         Pattern podAddress = Pattern.compile(Pattern.quote(KafkaEndpoints.CLUSTER_NAME + "-") + "(\\d+)\\."
-                + Pattern.quote(KafkaEndpoints.podDomain(namespace)) + ":(\\d+)");
+                + Pattern.quote(manifests.podDomain()) + ":(\\d+)");
         Pattern forwardedAddress = Pattern.compile("localhost:(\\d+)");
         Pattern bindAll = Pattern.compile("://:(\\d+)");
         Map<String, String> mapped = new LinkedHashMap<>();
@@ -250,7 +339,6 @@ public final class KafkaNodes implements AutoCloseable {
             result = replace(forwardedAddress, result, m -> "127.0.0.1:" + hostPort(
                     Integer.parseInt(m.group(1)) - KafkaEndpoints.PORT_FORWARD_BASE, KafkaEndpoints.PORT_FORWARD_PORT));
             result = replace(bindAll, result, m -> "://127.0.0.1:" + hostPort(node, Integer.parseInt(m.group(1))));
-            result = result.replace(KafkaManifests.DATA_MOUNT, workDir.resolve("node-" + node).toString());
             mapped.put(name, result);
         });
         mapped.put("PATH", System.getenv("PATH"));

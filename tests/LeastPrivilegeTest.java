@@ -1,0 +1,180 @@
+package tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import common.AccessRules;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesList;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import tests.support.ApiServer;
+import tests.support.RbacPolicy;
+import tests.support.ResourceRequest;
+import tests.support.Scripts;
+
+/**
+ * The RBAC that {@code deploy --print-rbac} ships is enough, and no more than needed: the stand-in API server checks
+ * every request of the scripts against it as Kubernetes' RBAC authorizer would, records them, and refuses the rest
+ * with the API server's own 403 message.
+ */
+class LeastPrivilegeTest {
+    @RegisterExtension
+    static final ApiServer api = new ApiServer();
+    private static final String USER = "learnflow-dev";
+
+    private static Scripts.Result run(String script, String... args) {
+        return Scripts.run(api.environment(), Duration.ofMinutes(3), script, args);
+    }
+
+    private static void grant(HasMetadata... roles) {
+        api.enforce(new RbacPolicy(USER, List.of(roles)));
+    }
+
+    private static void namespaceExists(String name) {
+        api.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name)
+                .withLabels(Map.of("team", "learnflow")).endMetadata().build()).create();
+    }
+
+    private static List<ResourceRequest> refused() {
+        return api.requests().stream().filter(entry -> !entry.getValue()).map(Map.Entry::getKey).toList();
+    }
+
+    private static List<String> made() {
+        return api.requests().stream().map(entry -> entry.getKey().toString()).distinct().toList();
+    }
+
+    @Test
+    void deployIntoAGivenNamespaceNeedsOnlyTheDeployRoleAndLeavesTheNamespaceAlone() {
+        namespaceExists("given");
+        grant(AccessRules.deployRole("given"));
+        Scripts.Result first = run("deploy.java", "prod", "-n", "given", "--no-wait");
+        assertEquals(0, first.exitCode(), first + "\nrequests: " + made());
+        Scripts.Result second = run("deploy.java", "prod", "-n", "given", "--no-wait");
+        assertEquals(0, second.exitCode(), second.toString());
+        assertTrue(second.stdout().startsWith("deploy prod: 5 unchanged"), second.stdout());
+        assertEquals(List.of(), refused());
+        assertTrue(made().stream().noneMatch(request -> request.contains("namespaces") && !request.startsWith("get")),
+                "an existing namespace is only read: " + made());
+        assertEquals(Map.of("team", "learnflow"), api.client().namespaces().withName("given").get().getMetadata()
+                .getLabels());
+    }
+
+    @Test
+    void creatingTheNamespaceIsTheOneClusterWideRight() {
+        grant(AccessRules.deployRole("fresh"));
+        Scripts.Result refusedRun = run("deploy.java", "-n", "fresh", "--no-wait");
+        assertEquals(1, refusedRun.exitCode(), refusedRun.toString());
+        assertTrue(refusedRun.stderr().contains("403 Forbidden: namespaces is forbidden: User \"" + USER
+                + "\" cannot create resource \"namespaces\" in API group \"\" at the cluster scope"),
+                refusedRun.stderr());
+        assertNull(api.client().apps().statefulSets().inNamespace("fresh").withName("kafka").get(),
+                "nothing applied after the refusal");
+
+        grant(AccessRules.deployRole("fresh"), AccessRules.namespaceCreator());
+        Scripts.Result granted = run("deploy.java", "-n", "fresh", "--no-wait");
+        assertEquals(0, granted.exitCode(), granted + "\nrequests: " + made());
+        assertEquals(List.of(), refused());
+    }
+
+    @Test
+    void recreateDeletesExactlyItsOwnClaimsAndWhatTheNewProfileDoesNotRender() {
+        namespaceExists("shrink");
+        grant(AccessRules.deployRole("shrink"));
+        assertEquals(0, run("deploy.java", "prod", "-n", "shrink", "--no-wait").exitCode());
+        // The test plays the StatefulSet controller (one claim per pod) and another team (a claim of its own that
+        // happens to carry the same app label).
+        for (String claim : List.of("data-kafka-0", "data-kafka-1", "data-kafka-2", "postgres-data")) {
+            api.client().persistentVolumeClaims().inNamespace("shrink").resource(new PersistentVolumeClaimBuilder()
+                    .withNewMetadata().withName(claim).withLabels(Map.of("app", "kafka")).endMetadata()
+                    .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+                    .withRequests(Map.of("storage", new Quantity("1Gi"))).endResources().endSpec().build()).create();
+        }
+
+        Scripts.Result dev = run("deploy.java", "dev", "-n", "shrink", "--no-wait", "--recreate");
+        assertEquals(0, dev.exitCode(), dev + "\nrequests: " + made());
+        assertEquals(List.of(), refused());
+        assertEquals(List.of("postgres-data"), api.client().persistentVolumeClaims().inNamespace("shrink").list()
+                .getItems().stream().map(claim -> claim.getMetadata().getName()).collect(Collectors.toList()));
+        assertNull(api.client().resources(PodDisruptionBudget.class).inNamespace("shrink").withName("kafka").get(),
+                "dev renders no disruption budget: the prod one is deleted");
+        assertTrue(dev.stdout().contains("1 deleted"), dev.stdout());
+        assertEquals(1, api.client().apps().statefulSets().inNamespace("shrink").withName("kafka").get().getSpec()
+                .getReplicas());
+    }
+
+    @Test
+    void verifyNeedsOnlyTheUseRoleAndARefusalNamesTheVerbAndResource() {
+        namespaceExists("used");
+        api.enforce(null);
+        assertEquals(0, run("deploy.java", "prod", "-n", "used", "--no-wait").exitCode());
+        for (int i = 0; i < 3; i++) {
+            api.putPod("used", "kafka-" + i, ApiServer.ready());
+        }
+        grant(AccessRules.useRole("used"));
+        // No broker stands behind the stand-in's port-forwards: verify gets as far as Kafka, then times out.
+        Scripts.Result verify = run("verify.java", "-n", "used", "--timeout", "3s");
+        assertEquals(1, verify.exitCode(), verify.toString());
+        assertTrue(made().contains("get pods/portforward -n used kafka-0"), "reached the port-forward: " + made());
+        assertEquals(List.of(), refused());
+
+        Scripts.Result deploy = run("deploy.java", "prod", "-n", "used", "--no-wait");
+        assertEquals(1, deploy.exitCode(), deploy.toString());
+        assertTrue(deploy.stderr().contains("cannot get resource \"services\" in API group \"\" in the namespace "
+                + "\"used\""), deploy.stderr());
+    }
+
+    @Test
+    void aDeployThatWaitsAndTimesOutNeedsNothingMore() {
+        namespaceExists("waits");
+        grant(AccessRules.deployRole("waits"));
+        Scripts.Result timedOut = run("deploy.java", "-n", "waits", "--timeout", "2s");
+        assertEquals(1, timedOut.exitCode(), timedOut.toString());
+        assertTrue(timedOut.stderr().contains("kafka-0: not created"), timedOut.stderr());
+        assertEquals(List.of(), refused());
+    }
+
+    /** No more than needed: every verb the shipped roles grant was used by some command in these tests. */
+    @AfterAll
+    static void everyGrantedRightWasNeeded() {
+        List<ResourceRequest> used = api.allowedEver();
+        for (HasMetadata role : AccessRules.all("any")) {
+            List<PolicyRule> rules = role instanceof Role r ? r.getRules() : ((ClusterRole) role).getRules();
+            for (PolicyRule rule : rules) {
+                for (String resource : rule.getResources()) {
+                    for (String verb : rule.getVerbs()) {
+                        assertTrue(used.stream().anyMatch(request -> request.verb().equals(verb)
+                                && request.resourcePath().equals(resource)
+                                && request.group().equals(rule.getApiGroups().get(0))),
+                                role.getMetadata().getName() + " grants " + verb + " " + resource
+                                        + ", which no command used");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void printRbacShowsExactlyTheRolesTheseTestsEnforce() {
+        Scripts.Result printed = run("deploy.java", "--print-rbac", "-n", "team-a", "--json");
+        assertEquals(0, printed.exitCode(), printed.toString());
+        KubernetesList list = new KubernetesSerialization().unmarshal(printed.stdout(), KubernetesList.class);
+        assertEquals(AccessRules.all("team-a"), list.getItems());
+        Scripts.Result yaml = run("deploy.java", "--print-rbac", "-n", "team-a");
+        assertEquals(3, yaml.stdout().lines().filter(line -> line.equals("---")).count(), yaml.stdout());
+    }
+}
