@@ -8,8 +8,10 @@
 //SOURCES common/*.java
 
 import common.Cli;
+import common.ClusterDefaults;
 import common.CommandFailure;
 import common.ContextOption;
+import common.Deadline;
 import common.KafkaAccess;
 import common.KafkaOptions;
 import common.KubernetesAccess;
@@ -40,9 +42,6 @@ import picocli.CommandLine.Spec;
         versionProvider = ToolVersion.class,
         description = "Creates the LearnFlow topics (idempotent): missing ones created, short ones raised.")
 public class create_topics implements Callable<Integer> {
-    /** More copies than this add load, not safety. */
-    static final int MAX_DEFAULT_REPLICATION = 3;
-
     @Spec
     CommandSpec spec;
 
@@ -59,7 +58,7 @@ public class create_topics implements Callable<Integer> {
     Output output;
 
     @Option(names = "--replication-factor", paramLabel = "N",
-            description = "Copies of each partition (default: the broker count, at most 3).")
+            description = "Copies of each partition (default: the cluster's, 1 dev, 3 prod).")
     Integer replicationFactor;
 
     public static void main(String... args) {
@@ -67,16 +66,19 @@ public class create_topics implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         if (replicationFactor != null && replicationFactor < 1) {
             throw new ParameterException(spec.commandLine(), "--replication-factor must be at least 1");
         }
+        return Deadline.run("create_topics", kafka.timeout().plus(Deadline.GRACE), this::createTopics);
+    }
+
+    private int createTopics() {
         long start = System.nanoTime();
         KubernetesAccess kube = kafka.viaKubernetes() && !KafkaAccess.insideKubernetes() ? context.configure() : null;
         try (KubernetesClient client = kube == null ? null : kube.client();
                 KafkaAccess access = kafka.connect(namespace.get(), client, kube)) {
-            int brokers = access.await(access.admin().describeCluster().nodes(), "reading the brokers").size();
-            int replication = chooseReplication(brokers);
+            int replication = chooseReplication(ClusterDefaults.read(access));
             Map<String, TopicDescription> existing = describeExisting(access);
             List<NewTopic> missing = new ArrayList<>();
             Map<String, NewPartitions> shortOnes = new LinkedHashMap<>();
@@ -141,16 +143,21 @@ public class create_topics implements Callable<Integer> {
         return facts;
     }
 
-    /** The override when given (never more than the brokers), else every broker up to three. */
-    private int chooseReplication(int brokers) {
-        if (replicationFactor == null) {
-            return Math.min(brokers, MAX_DEFAULT_REPLICATION);
+    /**
+     * The override when given, else the cluster's own default (deploy sets it per profile) — never fewer copies
+     * because a broker happens to be down: then nothing is created.
+     */
+    private int chooseReplication(ClusterDefaults cluster) {
+        int replication = replicationFactor == null ? cluster.replicationFactor() : replicationFactor;
+        if (replication > cluster.voters().size()) {
+            throw new CommandFailure("replication factor " + replication + " needs " + replication
+                    + " brokers, the cluster has " + cluster.voters().size() + ": nothing created");
         }
-        if (replicationFactor > brokers) {
-            throw new CommandFailure("replication factor " + replicationFactor + " needs " + replicationFactor
-                    + " brokers, the cluster has " + brokers + ": nothing created");
+        if (replication > cluster.brokers().size()) {
+            throw new CommandFailure(cluster.describeDown() + ": replication factor " + replication
+                    + " needs " + replication + " live brokers; nothing created");
         }
-        return replicationFactor;
+        return replication;
     }
 
     private static Map<String, TopicDescription> describeExisting(KafkaAccess access) {

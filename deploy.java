@@ -13,50 +13,50 @@ import common.ClusterDomainOption;
 import common.ClusterProfile;
 import common.CommandFailure;
 import common.ContextOption;
+import common.Deadline;
 import common.DurationParameter;
-import common.KafkaEndpoints;
 import common.InPlaceChange;
+import common.KafkaEndpoints;
 import common.KafkaManifests;
 import common.KubernetesAccess;
 import common.NamespaceOption;
 import common.Output;
+import common.Ownership;
 import common.Platform;
-import common.PodReadiness;
 import common.ProfileParameter;
 import common.Progress;
+import common.RolloutWait;
+import common.Teardown;
 import common.ToolVersion;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
-import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesListBuilder;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.api.model.apps.StatefulSetStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Duration;
-import java.util.Comparator;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "deploy", mixinStandardHelpOptions = true, versionProvider = ToolVersion.class, usageHelpWidth = 100,
         description = "Deploys Apache Kafka (KRaft) to Kubernetes: a StatefulSet of combined brokers and controllers.")
@@ -108,83 +108,184 @@ public class deploy implements Callable<Integer> {
     @Option(names = "--recreate", description = "Delete and redeploy where a change can't be made in place (data lost).")
     boolean recreate;
 
+    @Option(names = "--adopt", description = "Take over objects with these names that another tool made.")
+    boolean adopt;
+
+    @Option(names = "--force", description = "Allow a system namespace (kube-system, kube-public, ...).")
+    boolean force;
+
+    @Option(names = "--delete", description = "Remove the deployed objects (volumes kept; --dry-run lists).")
+    boolean delete;
+
+    @Option(names = "--delete-data", description = "With --delete, also delete the volumes: all data is lost.")
+    boolean deleteData;
+
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationParameter.class,
-            description = "How long to wait for Ready brokers (default: 60s dev, 120s prod).")
+            description = "Give up after this long (default: 60s dev, 120s prod).")
     Duration timeout;
 
     /** The field manager of our server-side applies: what we set is ours, what others add stays theirs. */
     static final String FIELD_MANAGER = KafkaManifests.MANAGED_BY;
+    /** Namespaces of the cluster itself: Kafka has no business there. */
+    private static final Pattern SYSTEM_NAMESPACE = Pattern.compile("kube-.*|openshift(-.*)?");
+    /** An image reference: [registry[:port]/]path[:tag][@digest]. */
+    private static final Pattern IMAGE_REFERENCE = Pattern.compile("([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?"
+            + "[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+            + "(@sha256:[a-f0-9]{64})?");
+    private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
 
     public static void main(String... args) {
         System.exit(Cli.execute(new deploy(), args));
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         if (printRbac) {
             print(AccessRules.all(namespace.get()));
             return Cli.OK;
         }
-        KafkaManifests manifests = new KafkaManifests(profile, namespace.get(), image, validStorageSize(),
-                storageClass).withClusterDomain(clusterDomain.get());
-        if (dryRun) {
+        KafkaManifests manifests = new KafkaManifests(profile, namespace.get(), validImage(), validStorageSize(),
+                validStorageClass()).withClusterDomain(clusterDomain.get());
+        requireUserNamespace();
+        if (dryRun && !delete) {
             print(manifests.withPlatform(openshift ? Platform.OPENSHIFT : Platform.KUBERNETES).all());
             return Cli.OK;
         }
+        Duration limit = timeout == null ? profile.readyTimeout : timeout;
+        long deadline = System.nanoTime() + limit.toNanos();
+        return Deadline.run("deploy", limit.plus(Deadline.GRACE),
+                () -> delete ? tearDown(manifests) : deploy(manifests, limit, deadline));
+    }
+
+    /** The steps of a deploy, each leaving the cluster as it found it when it refuses. */
+    private int deploy(KafkaManifests rendered, Duration limit, long deadline) {
         long start = System.nanoTime();
         KubernetesAccess access = context.configure();
         try (KubernetesClient client = access.client()) {
-            manifests = manifests.withPlatform(platform(client, access));
-            recreateIfRequired(client, access, manifests);
+            KafkaManifests manifests = rendered.withPlatform(platform(client, access));
+            Namespace existingNamespace = readNamespace(client, access);
+            Map<HasMetadata, HasMetadata> existing = readExisting(client, access, manifests.namespaced());
+            StatefulSet deployed = (StatefulSet) existing.get(manifests.statefulSet());
+            List<String> blockers = deployed == null ? List.of()
+                    : InPlaceChange.blockers(deployed, manifests.statefulSet());
+            requireOurs(client, access, existing, blockers.isEmpty() ? null : deployed);
+
+            if (!blockers.isEmpty()) {
+                recreate(client, access, deployed, blockers, deadline);
+                existing.replaceAll((object, found) -> found instanceof StatefulSet ? null : found);
+            }
             Map<String, Integer> changes = new TreeMap<>();
-            ensureNamespace(client, access, manifests, changes);
-            apply(client, access, manifests.namespaced(), changes);
+            ensureNamespace(client, access, manifests, existingNamespace, changes);
+            apply(client, access, existing, changes);
             deleteUnrendered(client, access, manifests, changes);
-            Integer ready = noWait ? null
-                    : awaitReady(client, access, timeout == null ? profile.readyTimeout : timeout);
+            Integer ready = null;
+            if (!noWait) {
+                try (Progress progress = output.progress()) {
+                    ready = new RolloutWait(client, access, namespace.get(), profile.replicas)
+                            .await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), limit, progress);
+                }
+            }
             report(manifests, changes, ready, System.nanoTime() - start);
             return Cli.OK;
         }
     }
 
-    /**
-     * Some changes cannot be applied to a running cluster (the static KRaft voter set, the volume templates): stop
-     * before touching anything, or, with --recreate, delete the StatefulSet and its volumes first.
-     */
-    private void recreateIfRequired(KubernetesClient client, KubernetesAccess access, KafkaManifests manifests) {
-        var statefulSet = client.apps().statefulSets().inNamespace(namespace.get())
-                .withName(KafkaEndpoints.CLUSTER_NAME);
-        StatefulSet deployed;
-        try {
-            deployed = statefulSet.get();
-        } catch (KubernetesClientException e) {
-            throw access.failure("reading StatefulSet " + KafkaEndpoints.CLUSTER_NAME, e);
+    /** OpenShift when asked, or when the cluster serves OpenShift's security API. */
+    private Platform platform(KubernetesClient client, KubernetesAccess access) {
+        if (openshift) {
+            return Platform.OPENSHIFT;
         }
-        List<String> blockers = deployed == null ? List.of()
-                : InPlaceChange.blockers(deployed, manifests.statefulSet());
-        if (blockers.isEmpty()) {
+        try {
+            return client.hasApiGroup(Platform.OPENSHIFT_API_GROUP, false) ? Platform.OPENSHIFT : Platform.KUBERNETES;
+        } catch (KubernetesClientException e) {
+            throw access.failure("reading the API groups", e);
+        }
+    }
+
+    /**
+     * The namespace as it is, or null when it is missing. A user who may not read it is assumed to have been given
+     * it. One being deleted cannot take new objects: say so instead.
+     */
+    private Namespace readNamespace(KubernetesClient client, KubernetesAccess access) {
+        try {
+            Namespace found = client.namespaces().withName(namespace.get()).get();
+            if (found != null && found.getStatus() != null && "Terminating".equals(found.getStatus().getPhase())) {
+                throw new CommandFailure("namespace " + namespace.get() + " is being deleted (Terminating): wait "
+                        + "until it is gone, then deploy again");
+            }
+            return found;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 403) {
+                return new NamespaceBuilder().withNewMetadata().withName(namespace.get()).endMetadata().build();
+            }
+            throw access.failure("reading Namespace " + namespace.get(), e);
+        }
+    }
+
+    /** Each rendered object and what the cluster has under its name (null where nothing is). */
+    private static Map<HasMetadata, HasMetadata> readExisting(KubernetesClient client, KubernetesAccess access,
+            List<HasMetadata> objects) {
+        Map<HasMetadata, HasMetadata> existing = new LinkedHashMap<>();
+        for (HasMetadata object : objects) {
+            try {
+                existing.put(object, client.resource(object).get());
+            } catch (KubernetesClientException e) {
+                throw access.failure("reading " + object.getKind() + " " + object.getMetadata().getName(), e);
+            }
+        }
+        return existing;
+    }
+
+    /**
+     * Everything deploy would change or delete must be the tool's own, unless --adopt: the objects it applies and,
+     * when it must recreate, the StatefulSet's volumes.
+     */
+    private void requireOurs(KubernetesClient client, KubernetesAccess access, Map<HasMetadata, HasMetadata> existing,
+            StatefulSet toRecreate) {
+        if (adopt) {
             return;
         }
+        List<HasMetadata> touched = new ArrayList<>(existing.values());
+        if (toRecreate != null && recreate) {
+            touched.addAll(claims(client, access, toRecreate.getSpec().getReplicas()));
+        }
+        Ownership.requireOurs(touched, "Changing them is possible");
+    }
+
+    private List<PersistentVolumeClaim> claims(KubernetesClient client, KubernetesAccess access, int replicas) {
         try {
-            if (!recreate) {
-                throw new CommandFailure(String.join(" and ", blockers) + ", which cannot be done in place: nothing"
-                        + " changed. Deploy into another namespace, or add --recreate (deletes the StatefulSet and"
-                        + " its volumes: all Kafka data is lost)");
-            }
-            Duration limit = timeout == null ? profile.readyTimeout : timeout;
-            try (Progress progress = output.progress()) {
-                progress.update("deleting StatefulSet " + KafkaEndpoints.CLUSTER_NAME + " (" + String.join(", ",
-                        blockers) + ")");
-                statefulSet.withPropagationPolicy(DeletionPropagation.FOREGROUND).delete();
-                statefulSet.waitUntilCondition(Objects::isNull, limit.toMillis(), TimeUnit.MILLISECONDS);
-                progress.update("deleting the Kafka volumes");
-                // Exactly this StatefulSet's claims, by name: a label could match someone else's.
-                long deadline = System.nanoTime() + limit.toNanos();
-                for (String claim : KafkaManifests.claimNames(deployed.getSpec().getReplicas())) {
-                    var volume = client.persistentVolumeClaims().inNamespace(namespace.get()).withName(claim);
-                    volume.delete();
-                    awaitDeleted(volume, deadline, "PersistentVolumeClaim " + claim);
-                }
+            return KafkaManifests.claimNames(replicas).stream()
+                    .map(name -> client.persistentVolumeClaims().inNamespace(namespace.get()).withName(name).get())
+                    .filter(Objects::nonNull).toList();
+        } catch (KubernetesClientException e) {
+            throw access.failure("reading the Kafka volumes", e);
+        }
+    }
+
+    /**
+     * Some changes cannot be applied to a running cluster (the static KRaft voter set, the volume templates): stop
+     * before touching anything, or, with --recreate, delete the StatefulSet and exactly its volumes first.
+     */
+    private void recreate(KubernetesClient client, KubernetesAccess access, StatefulSet deployed, List<String> blockers,
+            long deadline) {
+        if (!recreate) {
+            throw new CommandFailure(String.join(" and ", blockers) + ", which cannot be done in place: nothing"
+                    + " changed. Deploy into another namespace, or add --recreate (deletes the StatefulSet and"
+                    + " its volumes: all Kafka data is lost)");
+        }
+        var statefulSet = client.apps().statefulSets().inNamespace(namespace.get())
+                .withName(KafkaEndpoints.CLUSTER_NAME);
+        try (Progress progress = output.progress()) {
+            progress.update("deleting StatefulSet " + KafkaEndpoints.CLUSTER_NAME + " (" + String.join(", ",
+                    blockers) + ")");
+            statefulSet.withPropagationPolicy(DeletionPropagation.FOREGROUND).delete();
+            awaitDeleted(statefulSet, deadline, "StatefulSet " + KafkaEndpoints.CLUSTER_NAME);
+            progress.update("deleting the Kafka volumes");
+            // Exactly this StatefulSet's claims, by name: a label could match someone else's.
+            for (String claim : KafkaManifests.claimNames(deployed.getSpec().getReplicas())) {
+                var volume = client.persistentVolumeClaims().inNamespace(namespace.get()).withName(claim);
+                volume.delete();
+                awaitDeleted(volume, deadline, "PersistentVolumeClaim " + claim);
             }
         } catch (KubernetesClientException e) {
             throw access.failure("recreating the Kafka cluster", e);
@@ -206,39 +307,45 @@ public class deploy implements Callable<Integer> {
         }
     }
 
-    /** OpenShift when asked, or when the cluster serves OpenShift's security API. */
-    private Platform platform(KubernetesClient client, KubernetesAccess access) {
-        if (openshift) {
-            return Platform.OPENSHIFT;
+    /**
+     * Creates the namespace only when it is missing: changing an existing one would need cluster-wide rights, and
+     * it is not ours to change.
+     */
+    private void ensureNamespace(KubernetesClient client, KubernetesAccess access, KafkaManifests manifests,
+            Namespace existing, Map<String, Integer> counts) {
+        if (existing == null) {
+            try {
+                client.resource(manifests.namespace()).create();
+                counts.merge("created", 1, Integer::sum);
+                return;
+            } catch (KubernetesClientException e) {
+                boolean createdMeanwhile = e.getCode() == 409;
+                if (!createdMeanwhile) {
+                    throw access.failure("creating Namespace " + namespace.get(), e);
+                }
+            }
         }
-        try {
-            return client.hasApiGroup(Platform.OPENSHIFT_API_GROUP, false) ? Platform.OPENSHIFT : Platform.KUBERNETES;
-        } catch (KubernetesClientException e) {
-            throw access.failure("reading the API groups", e);
-        }
+        counts.merge("unchanged", 1, Integer::sum);
     }
 
     /**
-     * Creates the namespace only when it is missing: changing an existing one would need cluster-wide rights, and
-     * it is not ours to change. A user who may not even read it is assumed to have been given it.
+     * Server-side applies every object in order, and reports what each apply did, as kubectl does: an unchanged
+     * object keeps its resourceVersion.
      */
-    private void ensureNamespace(KubernetesClient client, KubernetesAccess access, KafkaManifests manifests,
+    private static void apply(KubernetesClient client, KubernetesAccess access, Map<HasMetadata, HasMetadata> existing,
             Map<String, Integer> counts) {
-        try {
-            boolean exists = client.namespaces().withName(namespace.get()).get() != null;
-            if (!exists) {
-                client.resource(manifests.namespace()).create();
+        existing.forEach((object, before) -> {
+            try {
+                HasMetadata after = client.resource(object).fieldManager(FIELD_MANAGER).forceConflicts()
+                        .serverSideApply();
+                String action = before == null ? "created"
+                        : before.getMetadata().getResourceVersion().equals(after.getMetadata().getResourceVersion())
+                                ? "unchanged" : "configured";
+                counts.merge(action, 1, Integer::sum);
+            } catch (KubernetesClientException e) {
+                throw access.failure("applying " + object.getKind() + " " + object.getMetadata().getName(), e);
             }
-            counts.merge(exists ? "unchanged" : "created", 1, Integer::sum);
-        } catch (KubernetesClientException e) {
-            boolean mayNotRead = e.getCode() == 403 && e.getStatus() != null
-                    && String.valueOf(e.getStatus().getMessage()).contains("cannot get");
-            boolean createdMeanwhile = e.getCode() == 409;
-            if (!mayNotRead && !createdMeanwhile) {
-                throw access.failure("creating Namespace " + namespace.get(), e);
-            }
-            counts.merge("unchanged", 1, Integer::sum);
-        }
+        });
     }
 
     /** Deletes what this tool made that the profile no longer renders (a prod PodDisruptionBudget on dev). */
@@ -248,8 +355,7 @@ public class deploy implements Callable<Integer> {
             String what = object.getKind() + " " + object.getMetadata().getName();
             try {
                 HasMetadata found = client.resource(object).get();
-                if (found != null && found.getMetadata().getLabels() != null && KafkaManifests.MANAGED_BY.equals(
-                        found.getMetadata().getLabels().get(KafkaManifests.MANAGED_BY_LABEL))) {
+                if (found != null && Ownership.ours(found)) {
                     client.resource(found).delete();
                     counts.merge("deleted", 1, Integer::sum);
                 }
@@ -264,7 +370,7 @@ public class deploy implements Callable<Integer> {
         String line = "deploy " + profile.id() + ": " + changes.entrySet().stream()
                 .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "))
                 + (ready == null ? "" : "; " + ready + "/" + profile.replicas
-                        + " brokers ready in " + seconds(elapsedNanos))
+                        + " brokers ready in " + RolloutWait.seconds(elapsedNanos))
                 + "; bootstrap " + connection;
         Map<String, Object> facts = Output.facts("ok");
         facts.put("profile", profile.id());
@@ -278,119 +384,61 @@ public class deploy implements Callable<Integer> {
     }
 
     /**
-     * Server-side applies every object in order, and reports what each apply did, as kubectl does: an unchanged
-     * object keeps its resourceVersion.
+     * --delete: what deploy made goes (only what is provably the tool's), the volumes stay unless --delete-data;
+     * with --dry-run, only says what would go. A second run finds nothing and says so.
      */
-    private static void apply(KubernetesClient client, KubernetesAccess access, List<HasMetadata> objects,
-            Map<String, Integer> counts) {
-        for (HasMetadata object : objects) {
-            String what = object.getKind() + " " + object.getMetadata().getName();
-            try {
-                HasMetadata before = client.resource(object).get();
-                HasMetadata after = client.resource(object).fieldManager(FIELD_MANAGER).forceConflicts()
-                        .serverSideApply();
-                String action = before == null ? "created"
-                        : before.getMetadata().getResourceVersion().equals(after.getMetadata().getResourceVersion())
-                                ? "unchanged" : "configured";
-                counts.merge(action, 1, Integer::sum);
-            } catch (KubernetesClientException e) {
-                throw access.failure("applying " + what, e);
+    private int tearDown(KafkaManifests manifests) {
+        KubernetesAccess access = context.configure();
+        try (KubernetesClient client = access.client(); Progress progress = output.progress()) {
+            Teardown teardown = new Teardown(client, access, namespace.get());
+            Teardown.Plan plan = teardown.plan(manifests);
+            if (!dryRun) {
+                teardown.execute(plan, deleteData, progress);
             }
+            progress.close();
+            List<String> deleted = new ArrayList<>(Teardown.names(plan.objects()));
+            List<String> volumes = plan.volumes().stream().map(claim -> claim.getMetadata().getName()).toList();
+            String verb = dryRun ? "would delete " : "deleted ";
+            String line = "deploy --delete: " + (deleted.isEmpty() ? "nothing to delete" : verb + deleted.size()
+                    + " objects") + (volumes.isEmpty() ? "" : deleteData ? "; " + verb + volumes.size() + " volumes"
+                    : "; kept " + volumes.size() + " volumes (" + volumes.get(0) + (volumes.size() > 1 ? ".." : "")
+                    + "; --delete-data deletes them)")
+                    + (plan.foreign().isEmpty() ? "" : "; left " + plan.foreign().size() + " not ours");
+            Map<String, Object> facts = Output.facts("ok");
+            facts.put("namespace", namespace.get());
+            facts.put("dryRun", dryRun);
+            facts.put("deleted", deleted);
+            facts.put(deleteData ? "deletedVolumes" : "keptVolumes", volumes);
+            facts.put("notOurs", Teardown.names(plan.foreign()));
+            output.result(line, facts);
+            return Cli.OK;
         }
     }
 
-    /**
-     * Watches the StatefulSet (an informer, no polling) until its controller reports every replica Ready and at
-     * the current revision, as {@code kubectl rollout status} does: right after an update, the old pods are still
-     * Ready. Returns the Ready brokers.
-     */
-    private int awaitReady(KubernetesClient client, KubernetesAccess access, Duration limit) {
-        var statefulSet = client.apps().statefulSets().inNamespace(namespace.get())
-                .withName(KafkaEndpoints.CLUSTER_NAME);
-        try (Progress progress = output.progress()) {
-            CompletableFuture<List<StatefulSet>> rolledOut = statefulSet.informOnCondition(found -> {
-                StatefulSet current = found.isEmpty() ? null : found.get(0);
-                progress.update("waiting for brokers: " + count(current, StatefulSetStatus::getReadyReplicas) + "/"
-                        + profile.replicas + " Ready");
-                return rolledOut(current);
-            });
-            try {
-                rolledOut.get(limit.toMillis(), TimeUnit.MILLISECONDS);
-                return profile.replicas;
-            } catch (TimeoutException e) {
-                rolledOut.cancel(true);
-                throw new CommandFailure(whyNotReady(client, statefulSet.get(), limit));
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof KubernetesClientException clientError) {
-                    throw access.failure("watching StatefulSet " + KafkaEndpoints.CLUSTER_NAME, clientError);
-                }
-                throw new CommandFailure("watching StatefulSet " + KafkaEndpoints.CLUSTER_NAME + " failed: "
-                        + e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CommandFailure("interrupted while waiting for the brokers");
-            }
-        } catch (KubernetesClientException e) {
-            throw access.failure("waiting for the brokers", e);
+    private void requireUserNamespace() {
+        if (SYSTEM_NAMESPACE.matcher(namespace.get()).matches() && !force) {
+            throw new ParameterException(spec.commandLine(), "namespace '" + namespace.get() + "' belongs to the "
+                    + "cluster itself: choose another, or add --force");
+        }
+        if (deleteData && !delete) {
+            throw new ParameterException(spec.commandLine(), "--delete-data goes with --delete");
         }
     }
 
-    private boolean rolledOut(StatefulSet statefulSet) {
-        if (statefulSet == null || statefulSet.getStatus() == null) {
-            return false;
+    private String validImage() {
+        if (!IMAGE_REFERENCE.matcher(image).matches()) {
+            throw new ParameterException(spec.commandLine(), "invalid --image '" + image
+                    + "': expected an image reference such as apache/kafka:4.4.0");
         }
-        Long generation = statefulSet.getMetadata().getGeneration();
-        Long observed = statefulSet.getStatus().getObservedGeneration();
-        return (generation == null || (observed != null && observed >= generation))
-                && count(statefulSet, StatefulSetStatus::getReadyReplicas) == profile.replicas
-                && count(statefulSet, StatefulSetStatus::getUpdatedReplicas) == profile.replicas;
+        return image;
     }
 
-    /** Each pod that is not Ready and why; or, when all are, that the rolling update is still under way. */
-    private String whyNotReady(KubernetesClient client, StatefulSet statefulSet, Duration limit) {
-        PodReadiness readiness = new PodReadiness(profile.replicas, client.pods().inNamespace(namespace.get())
-                .withLabels(KafkaManifests.selector()).list().getItems());
-        String why = readiness.allReady()
-                ? "the rolling update has not finished (" + count(statefulSet, StatefulSetStatus::getUpdatedReplicas)
-                        + "/" + profile.replicas + " pods updated)"
-                : String.join("; ", readiness.notReady());
-        if (readiness.notReady().stream().anyMatch(problem -> problem.endsWith(PodReadiness.NOT_CREATED))) {
-            why += failedCreate(client).map(message -> "; the StatefulSet controller cannot create pods: " + message)
-                    .orElse("");
+    private String validStorageClass() {
+        if (storageClass != null && !DNS_SUBDOMAIN.matcher(storageClass).matches()) {
+            throw new ParameterException(spec.commandLine(), "invalid --storage-class '" + storageClass
+                    + "': expected a name such as standard or fast-ssd");
         }
-        return readiness.ready() + "/" + readiness.replicas() + " brokers Ready after " + seconds(limit.toNanos())
-                + ": " + why;
-    }
-
-    /**
-     * Why the StatefulSet controller could not create a pod (admission refused it: Pod Security, quota, a
-     * webhook), from its latest FailedCreate event.
-     */
-    private Optional<String> failedCreate(KubernetesClient client) {
-        return client.v1().events().inNamespace(namespace.get()).list().getItems().stream()
-                .filter(event -> "FailedCreate".equals(event.getReason()) && event.getInvolvedObject() != null
-                        && "StatefulSet".equals(event.getInvolvedObject().getKind())
-                        && KafkaEndpoints.CLUSTER_NAME.equals(event.getInvolvedObject().getName()))
-                .max(Comparator.comparing(deploy::when))
-                .map(event -> event.getMessage() == null ? "FailedCreate" : event.getMessage().lines().findFirst()
-                        .orElse(""));
-    }
-
-    private static String when(Event event) {
-        String time = event.getLastTimestamp() != null ? event.getLastTimestamp()
-                : event.getEventTime() != null ? event.getEventTime().getTime()
-                : event.getMetadata().getCreationTimestamp();
-        return time == null ? "" : time;
-    }
-
-    private static int count(StatefulSet statefulSet, Function<StatefulSetStatus, Integer> field) {
-        Integer value = statefulSet == null || statefulSet.getStatus() == null ? null
-                : field.apply(statefulSet.getStatus());
-        return value == null ? 0 : value;
-    }
-
-    private static String seconds(long nanos) {
-        return Math.round(nanos / 1e8) / 10.0 + "s";
+        return storageClass;
     }
 
     private String validStorageSize() {

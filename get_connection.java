@@ -10,6 +10,7 @@
 import common.Cli;
 import common.ClusterDomainOption;
 import common.ContextOption;
+import common.Deadline;
 import common.KafkaEndpoints;
 import common.KubernetesAccess;
 import common.NamespaceOption;
@@ -17,6 +18,7 @@ import common.Output;
 import common.PortForwards;
 import common.ToolVersion;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -44,22 +46,28 @@ public class get_connection implements Callable<Integer> {
             + "bootstrap address and hold the forwards until interrupted (Ctrl-C).")
     boolean portForward;
 
+    /** Opening the forwards reads the StatefulSet; a stalled API server must not hold us. */
+    private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(30);
+
     public static void main(String... args) {
         System.exit(Cli.execute(new get_connection(), args));
     }
 
     /** The default path touches no Kubernetes or Kafka class: it answers in well under a second. */
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws Exception {
         if (!portForward) {
             print(KafkaEndpoints.clientBootstrap(namespace.get(), clusterDomain.get()));
             return Cli.OK;
         }
         KubernetesAccess access = context.configure();
         try (KubernetesClient client = access.client();
-                PortForwards forwards = PortForwards.open(client, access, namespace.get())) {
+                PortForwards forwards = Deadline.run("get_connection", OPEN_TIMEOUT,
+                        () -> PortForwards.open(client, access, namespace.get()))) {
             print(forwards.bootstrap());
-            holdUntilInterrupted();
+            if (!forwards.reused()) {
+                holdUntilInterrupted();
+            }
             return Cli.OK;
         }
     }

@@ -17,11 +17,16 @@ import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.ProgressNotification;
 import io.modelcontextprotocol.spec.McpSchema.ServerCapabilities;
 import io.modelcontextprotocol.spec.McpSchema.Tool;
-import java.io.FilterInputStream;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import picocli.CommandLine;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -40,7 +46,7 @@ import tools.jackson.databind.json.JsonMapper;
 public class mcp_server {
     static final List<ToolCommand> TOOLS = List.of(
             new ToolCommand("deploy", "Deploy Kafka to Kubernetes and wait until its brokers are Ready.",
-                    deploy::new, List.of(
+                    deploy::new, List.of(), List.of(
                             Param.positional("profile", "dev (1 broker) or prod (3 brokers); default dev", "dev",
                                     "prod"),
                             Param.NAMESPACE, Param.CONTEXT,
@@ -53,20 +59,25 @@ public class mcp_server {
                             Param.option("storageSize", "--storage-size", "string", "Volume per broker, e.g. 10Gi"),
                             Param.option("storageClass", "--storage-class", "string", "Storage class"))),
             new ToolCommand("create_topics", "Create the LearnFlow topics; safe to repeat.", create_topics::new,
-                    List.of(Param.NAMESPACE, Param.CONTEXT, Param.BOOTSTRAP, Param.TIMEOUT,
+                    List.of(), List.of(Param.NAMESPACE, Param.CONTEXT, Param.BOOTSTRAP, Param.TIMEOUT,
                             Param.option("replicationFactor", "--replication-factor", "integer",
                                     "Copies per partition"))),
-            new ToolCommand("verify", "Check that Kafka is healthy.", verify::new,
+            new ToolCommand("verify", "Check that Kafka is healthy.", verify::new, List.of(),
                     List.of(Param.NAMESPACE, Param.CONTEXT, Param.BOOTSTRAP, Param.TIMEOUT,
                             Param.option("topics", "--topics", "boolean", "Also require the LearnFlow topics"),
                             Param.option("wait", "--wait", "boolean", "Retry until healthy or timeout"))),
             new ToolCommand("get_connection", "Get the in-cluster Kafka bootstrap address.", get_connection::new,
-                    List.of(Param.NAMESPACE)));
+                    List.of(), List.of(Param.NAMESPACE)),
+            new ToolCommand("delete", "Remove deployed Kafka; volumes kept unless deleteData.", deploy::new,
+                    List.of("--delete"), List.of(Param.NAMESPACE, Param.CONTEXT,
+                            Param.option("deleteData", "--delete-data", "boolean", "Also delete the volumes (data)"),
+                            Param.option("dryRun", "--dry-run", "boolean", "Only list what would go"))));
 
-    public static void main(String... args) throws InterruptedException {
+    public static void main(String... args) throws Exception {
         Cli.configureLogging(false);
         McpJsonMapper json = new JacksonMcpJsonMapper(JsonMapper.builder().build());
-        McpServer.sync(new StdioServerTransportProvider(json, exitAtEndOfInput(System.in), System.out))
+        LineOutput out = new LineOutput(System.out);
+        McpServer.sync(new StdioServerTransportProvider(json, JsonRpcLines.filter(System.in, out), out))
                 .serverInfo("kafka-k8s-setup", ToolVersion.TOOL)
                 .capabilities(ServerCapabilities.builder().tools(false).build())
                 // The commands check their own input, so a bad argument gets the same one-line error as on the CLI.
@@ -77,26 +88,121 @@ public class mcp_server {
         Thread.currentThread().join();
     }
 
-    /** A client that closes our stdin is done with us: end the process then, as MCP's stdio transport expects. */
-    private static InputStream exitAtEndOfInput(InputStream in) {
-        return new FilterInputStream(in) {
-            @Override
-            public int read() throws IOException {
-                return exitAtEnd(super.read());
-            }
+    /**
+     * stdout, one whole line at a time: the transport's messages and this server's own error answers never
+     * interleave.
+     */
+    static final class LineOutput extends OutputStream {
+        private final OutputStream out;
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
 
-            @Override
-            public int read(byte[] buffer, int offset, int length) throws IOException {
-                return exitAtEnd(super.read(buffer, offset, length));
-            }
+        LineOutput(OutputStream out) {
+            this.out = out;
+        }
 
-            private int exitAtEnd(int read) {
-                if (read < 0) {
-                    System.exit(0);
+        @Override
+        public synchronized void write(int b) throws IOException {
+            line.write(b);
+            if (b == '\n') {
+                line.writeTo(out);
+                out.flush();
+                line.reset();
+            }
+        }
+
+        @Override
+        public synchronized void write(byte[] bytes, int offset, int length) throws IOException {
+            for (int i = offset; i < offset + length; i++) {
+                write(bytes[i]);
+            }
+        }
+
+        synchronized void writeLine(String text) throws IOException {
+            byte[] bytes = (text + "\n").getBytes(StandardCharsets.UTF_8);
+            write(bytes, 0, bytes.length);
+        }
+    }
+
+    /**
+     * Hands the SDK's transport only lines that are JSON-RPC messages: it stops reading for good after one that is
+     * not. Anything else gets its JSON-RPC error here (-32700 not JSON, -32600 not a request: {@code {}}, a batch,
+     * a line over 16 MiB) and the server goes on. The end of stdin ends the process, as MCP's stdio transport
+     * expects.
+     */
+    static final class JsonRpcLines {
+        static final int MAX_LINE = 16 << 20;
+        private static final JsonMapper JSON = JsonMapper.builder().build();
+
+        static InputStream filter(InputStream raw, LineOutput out) throws IOException {
+            PipedInputStream forTransport = new PipedInputStream(1 << 16);
+            PipedOutputStream toTransport = new PipedOutputStream(forTransport);
+            Thread reader = new Thread(() -> {
+                try {
+                    pump(new BufferedInputStream(raw), toTransport, out);
+                } catch (IOException e) {
+                    // stdin or the transport is gone: nothing left to serve
                 }
-                return read;
+                System.exit(0);
+            }, "mcp-stdin");
+            reader.setDaemon(true);
+            reader.start();
+            return forTransport;
+        }
+
+        private static void pump(InputStream in, OutputStream transport, LineOutput out) throws IOException {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            boolean tooLong = false;
+            for (int b = in.read(); b >= 0; b = in.read()) {
+                if (b != '\n') {
+                    if (line.size() < MAX_LINE) {
+                        line.write(b);
+                    } else {
+                        tooLong = true;
+                    }
+                    continue;
+                }
+                String text = line.toString(StandardCharsets.UTF_8).strip();
+                line.reset();
+                String error = tooLong ? error(-32600, "Invalid Request: a message is at most 16 MiB", null)
+                        : text.isEmpty() ? null : check(text);
+                tooLong = false;
+                if (error != null) {
+                    out.writeLine(error);
+                } else if (!text.isEmpty()) {
+                    transport.write((text + "\n").getBytes(StandardCharsets.UTF_8));
+                    transport.flush();
+                }
             }
-        };
+        }
+
+        /** Null when the line is a JSON-RPC 2.0 message; else the error to answer it with. */
+        private static String check(String text) {
+            JsonNode message;
+            try {
+                message = JSON.readTree(text);
+            } catch (RuntimeException notJson) {
+                return error(-32700, "Parse error: not JSON", null);
+            }
+            if (message.isArray()) {
+                return error(-32600, "Invalid Request: batches are not supported", null);
+            }
+            JsonNode id = message.isObject() ? message.get("id") : null;
+            boolean request = message.isObject() && "2.0".equals(message.path("jsonrpc").asString(""))
+                    && (message.path("method").isString() || (id != null && (message.has("result")
+                            || message.has("error"))));
+            return request ? null : error(-32600, "Invalid Request: not a JSON-RPC 2.0 message", id);
+        }
+
+        private static String error(int code, String message, JsonNode id) {
+            Map<String, Object> error = new LinkedHashMap<>();
+            error.put("code", code);
+            error.put("message", message);
+            Map<String, Object> response = new LinkedHashMap<>();
+            response.put("jsonrpc", "2.0");
+            response.put("id", id == null || !(id.isString() || id.isNumber()) ? null : id);
+            response.put("error", error);
+            return JSON.writeValueAsString(response);
+        }
     }
 
     /** One input property of a tool, and the command-line argument it becomes. */
@@ -125,8 +231,11 @@ public class mcp_server {
             return schema;
         }
 
-        /** Appends this property's value as the command would be typed. */
-        void append(Object value, List<String> args) {
+        /**
+         * Appends this property's value as an argument that cannot be read as another option: {@code --flag=value},
+         * and positionals after {@code --}.
+         */
+        void append(Object value, List<String> options, List<String> positionals) {
             boolean typeMatches = switch (type) {
                 case "boolean" -> value instanceof Boolean;
                 case "integer" -> value instanceof Number number && number.doubleValue() == number.longValue();
@@ -135,21 +244,26 @@ public class mcp_server {
             if (!typeMatches) {
                 throw new IllegalArgumentException("argument '" + name + "' must be a " + type);
             }
+            if (!choices.isEmpty() && !choices.contains(value)) {
+                throw new IllegalArgumentException("argument '" + name + "' must be one of " + String.join(", ",
+                        choices) + ", not '" + value + "'");
+            }
             if (flag == null) {
-                args.add(0, value.toString());
+                positionals.add(value.toString());
             } else if (value instanceof Boolean flagSet) {
                 if (flagSet) {
-                    args.add(flag);
+                    options.add(flag);
                 }
             } else {
-                args.add(flag);
-                args.add(value instanceof Number number ? String.valueOf(number.longValue()) : value.toString());
+                options.add(flag + "=" + (value instanceof Number number ? String.valueOf(number.longValue())
+                        : value.toString()));
             }
         }
     }
 
     /** A command exposed as a tool: its schema, and how a call runs it. */
-    record ToolCommand(String name, String description, Supplier<Object> command, List<Param> params) {
+    record ToolCommand(String name, String description, Supplier<Object> command, List<String> fixedArgs,
+            List<Param> params) {
         SyncToolSpecification specification(McpJsonMapper json) {
             Map<String, Object> properties = new LinkedHashMap<>();
             params.forEach(param -> properties.put(param.name(), param.schema()));
@@ -186,14 +300,18 @@ public class mcp_server {
             return error(message, facts);
         }
 
+        /** The command line: the tool's fixed flags, the options, --json, then -- and the positionals. */
         private List<String> arguments(Map<String, Object> input) {
-            List<String> args = new ArrayList<>();
+            List<String> options = new ArrayList<>(fixedArgs);
+            List<String> positionals = new ArrayList<>();
             input.forEach((key, value) -> params.stream().filter(param -> param.name().equals(key)).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("unknown argument '" + key + "' (expected: "
                             + String.join(", ", params.stream().map(Param::name).toList()) + ")"))
-                    .append(value, args));
-            args.add("--json");
-            return args;
+                    .append(value, options, positionals));
+            options.add("--json");
+            options.add("--");
+            options.addAll(positionals);
+            return options;
         }
 
         /** The command's Output forwards its progress as MCP progress notifications when the client asked. */

@@ -8,8 +8,10 @@
 //SOURCES common/*.java
 
 import common.Cli;
+import common.ClusterDefaults;
 import common.CommandFailure;
 import common.ContextOption;
+import common.Deadline;
 import common.KafkaAccess;
 import common.KafkaManifests;
 import common.KafkaOptions;
@@ -33,9 +35,11 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.QuorumInfo;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.config.ConfigResource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -69,9 +73,20 @@ public class verify implements Callable<Integer> {
     /** What the checks found so far; the JSON result carries it, healthy or not. */
     private Map<String, Object> found = new LinkedHashMap<>();
 
-    /** Reads only: verify never changes anything. */
+    /**
+     * Reads only: verify never changes anything. Exit 0 healthy, 1 unhealthy, 3 when the check itself could not
+     * run (kubeconfig, API server): a broken cluster and a failed check read differently.
+     */
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws Exception {
+        try {
+            return Deadline.run("verify", kafka.timeout().plus(Deadline.GRACE), this::checkUntilDone);
+        } catch (Deadline.Expired stalled) {
+            throw new CommandFailure(stalled.getMessage(), stalled, Cli.UNCHECKED);
+        }
+    }
+
+    private int checkUntilDone() throws InterruptedException {
         long start = System.nanoTime();
         long deadline = start + kafka.timeout().toNanos();
         try (Progress progress = output.progress()) {
@@ -85,6 +100,9 @@ public class verify implements Callable<Integer> {
                 } catch (CommandFailure problem) {
                     if (!await || System.nanoTime() + 1_000_000_000L >= deadline) {
                         progress.close();
+                        if (problem instanceof KubernetesAccess.Failure || problem instanceof PortForwards.Busy) {
+                            throw new CommandFailure(problem.getMessage(), problem, Cli.UNCHECKED);
+                        }
                         report("unhealthy", "✗ " + problem.getMessage(), problem.getMessage(),
                                 System.nanoTime() - start);
                         return Cli.FAILURE;
@@ -179,6 +197,10 @@ public class verify implements Callable<Integer> {
         return java.util.Arrays.stream(parts).filter(part -> !part.isEmpty()).toList();
     }
 
+    /**
+     * Every LearnFlow topic exists with at least its partitions, as many copies as the cluster's default and at
+     * least its min ISR: a topic created with a broker down, or by hand, is short of what the profile promises.
+     */
     private String checkTopics(KafkaAccess access) {
         Set<String> names = access.await(access.admin().listTopics().names(), "listing topics");
         for (Topic topic : LearnFlowTopics.ALL) {
@@ -186,13 +208,30 @@ public class verify implements Callable<Integer> {
                 throw new CommandFailure("topic " + topic.name() + " missing: run create_topics");
             }
         }
-        Map<String, TopicDescription> described = access.await(access.admin().describeTopics(
-                LearnFlowTopics.ALL.stream().map(Topic::name).toList()).allTopicNames(), "describing topics");
+        List<String> catalogue = LearnFlowTopics.ALL.stream().map(Topic::name).toList();
+        Map<String, TopicDescription> described = access.await(access.admin().describeTopics(catalogue)
+                .allTopicNames(), "describing topics");
+        Map<ConfigResource, Config> configs = access.await(access.admin().describeConfigs(catalogue.stream()
+                .map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name)).toList()).all(),
+                "reading topic configs");
+        ClusterDefaults cluster = ClusterDefaults.read(access);
         for (Topic topic : LearnFlowTopics.ALL) {
-            int partitions = described.get(topic.name()).partitions().size();
+            TopicDescription description = described.get(topic.name());
+            int partitions = description.partitions().size();
             if (partitions < topic.partitions()) {
                 throw new CommandFailure("topic " + topic.name() + " has " + partitions + " partitions, "
                         + topic.partitions() + " expected: run create_topics");
+            }
+            int copies = description.partitions().get(0).replicas().size();
+            if (copies < cluster.replicationFactor()) {
+                throw new CommandFailure("topic " + topic.name() + " has replication factor " + copies
+                        + ", the cluster's is " + cluster.replicationFactor());
+            }
+            var minIsr = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, topic.name()))
+                    .get("min.insync.replicas");
+            if (minIsr != null && Integer.parseInt(minIsr.value()) < cluster.minInsyncReplicas()) {
+                throw new CommandFailure("topic " + topic.name() + " has min.insync.replicas " + minIsr.value()
+                        + ", the cluster's is " + cluster.minInsyncReplicas());
             }
         }
         found.put("topics", LearnFlowTopics.ALL.size());

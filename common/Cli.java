@@ -13,6 +13,8 @@ public final class Cli {
     public static final int OK = 0;
     public static final int FAILURE = 1;
     public static final int USAGE = 2;
+    /** verify only: the check itself could not run (kubeconfig, API server), so neither healthy nor unhealthy. */
+    public static final int UNCHECKED = 3;
 
     private Cli() {
     }
@@ -31,11 +33,13 @@ public final class Cli {
         commandLine.setParameterExceptionHandler((error, unused) ->
                 report(error.getCommandLine(), error.getMessage() + " (see --help)", USAGE, json));
         commandLine.setExecutionExceptionHandler((error, failed, parseResult) ->
-                report(failed, describe(error), FAILURE, json));
+                report(failed, describe(error), error instanceof CommandFailure failure ? failure.exitCode() : FAILURE,
+                        json));
         return commandLine;
     }
 
-    private static int report(CommandLine command, String message, int exitCode, boolean json) {
+    private static int report(CommandLine command, String rawMessage, int exitCode, boolean json) {
+        String message = TerminalText.clean(rawMessage).lines().findFirst().orElse("");
         command.getErr().println(command.getCommandName() + ": " + message);
         command.getErr().flush();
         if (json) {

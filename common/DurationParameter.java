@@ -19,11 +19,15 @@ public class DurationParameter implements ITypeConverter<Duration> {
                 duration = Duration.ofSeconds(Long.parseLong(text.endsWith("s") ? text.substring(0, text.length() - 1)
                         : text));
             }
+            if (duration.compareTo(Deadline.LONGEST) > 0) {
+                throw new TypeConversionException("'" + value + "' is longer than the longest timeout, "
+                        + Deadline.LONGEST.toHours() + "h");
+            }
             if (!duration.isNegative() && !duration.isZero()) {
                 return duration;
             }
-        } catch (NumberFormatException invalid) {
-            // reported below
+        } catch (NumberFormatException | ArithmeticException invalid) {
+            // not a number, or more than a Duration holds: reported below
         }
         throw new TypeConversionException("'" + value + "' is not a duration such as 90s or 2m");
     }

@@ -1,7 +1,11 @@
 package common;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -45,8 +49,20 @@ public final class KafkaAccess implements AutoCloseable {
         }
     }
 
-    /** Kafka at an address the user gave. */
+    /** Kafka at an address the user gave; a host that does not resolve is named. */
     public static KafkaAccess direct(String bootstrap, Duration timeout) {
+        List<String> unresolved = new ArrayList<>();
+        for (String address : bootstrap.split(",")) {
+            String host = address.trim().substring(0, address.trim().lastIndexOf(':')).replaceAll("^\\[|\\]$", "");
+            try {
+                InetAddress.getAllByName(host);
+            } catch (UnknownHostException e) {
+                unresolved.add(host);
+            }
+        }
+        if (unresolved.size() == bootstrap.split(",").length) {
+            throw new CommandFailure("cannot resolve the host of --bootstrap-server: " + String.join(", ", unresolved));
+        }
         return new KafkaAccess(bootstrap, timeout, null);
     }
 

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import java.io.File;
+import java.util.List;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
@@ -29,21 +30,40 @@ public final class KubernetesAccess {
     private KubernetesAccess(Config config) {
         this.config = config;
         NamedContext context = config.getCurrentContext();
-        this.where = (context == null ? "" : "context '" + context.getName() + "', ") + "server " + config.getMasterUrl();
+        this.where = (context == null ? "" : "context '" + context.getName() + "', ") + "server "
+                + withoutCredentials(config.getMasterUrl());
     }
 
-    /** Reads the kubeconfig; fails with one line when there is none or the context is unknown. */
+    /**
+     * Reads the kubeconfig; fails with one line when there is none, it cannot be read, it names no usable
+     * context, or its credential plugin is missing.
+     */
     public static KubernetesAccess configure(String context) {
         boolean inCluster = System.getenv("KUBERNETES_SERVICE_HOST") != null;
-        if (!inCluster && Config.getKubeconfigFilenames().stream().map(File::new).noneMatch(File::isFile)) {
-            throw new CommandFailure("no kubeconfig found (looked at " + String.join(", ",
-                    Config.getKubeconfigFilenames()) + "): set KUBECONFIG or create ~/.kube/config");
+        List<File> files = Config.getKubeconfigFilenames().stream().map(File::new).filter(File::isFile).toList();
+        if (files.isEmpty() && !inCluster) {
+            throw new Failure("no kubeconfig found (looked at " + String.join(", ",
+                    Config.getKubeconfigFilenames()) + "): set KUBECONFIG or create ~/.kube/config", null);
         }
-        Config config = Config.autoConfigure(context);
+        if (!files.isEmpty()) {
+            try {
+                Kubeconfig.check(files, context);
+            } catch (CommandFailure wrong) {
+                throw new Failure(wrong.getMessage(), null);
+            }
+        }
+        Config config;
+        try {
+            config = Config.autoConfigure(context);
+        } catch (RuntimeException unusable) {
+            String message = unusable.getMessage() == null ? unusable.getClass().getSimpleName() : unusable.getMessage();
+            throw new Failure("cannot use the kubeconfig: " + message.lines().findFirst().orElse(""), unusable);
+        }
         if (context != null && (config.getCurrentContext() == null
                 || !context.equals(config.getCurrentContext().getName()))) {
-            throw new CommandFailure("context '" + context + "' not found in the kubeconfig");
+            throw new Failure("context '" + context + "' not found in the kubeconfig", null);
         }
+        hideCredentialsInUrl(config);
         config.setConnectionTimeout(CONNECT_TIMEOUT_MS);
         config.setRequestTimeout(REQUEST_TIMEOUT_MS);
         config.setRequestRetryBackoffLimit(0);
@@ -54,15 +74,22 @@ public final class KubernetesAccess {
         return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
     }
 
+    /** The Kubernetes API could not be used: not Kafka's fault, nor the cluster's health. */
+    public static final class Failure extends CommandFailure {
+        Failure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** One line for the user: what was tried, where, and why it failed. */
-    public CommandFailure failure(String action, KubernetesClientException error) {
+    public Failure failure(String action, KubernetesClientException error) {
         String serverSaid = firstLine(error.getStatus() == null ? error.getMessage() : error.getStatus().getMessage());
         String cause = switch (error.getCode()) {
             case 401 -> "401 Unauthorized: the credentials of this context were refused";
             case 403 -> "403 Forbidden: " + serverSaid;
             default -> error.getCode() > 0 ? error.getCode() + " " + serverSaid : rootCause(error);
         };
-        return new CommandFailure(action + " failed (" + where + "): " + cause, error);
+        return new Failure(action + " failed (" + where + "): " + cause, error);
     }
 
     /** The cause a person can act on, looked for along the whole chain (HTTP clients wrap it differently). */
@@ -82,6 +109,31 @@ public final class KubernetesAccess {
             root = cause;
         }
         return firstLine(root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage());
+    }
+
+    /**
+     * A server URL's user:password@ becomes the client's basic-auth settings, so that the URL, which errors and
+     * logs print, carries no secret.
+     */
+    private static void hideCredentialsInUrl(Config config) {
+        String url = config.getMasterUrl();
+        String clean = withoutCredentials(url);
+        if (url == null || url.equals(clean)) {
+            return;
+        }
+        String userInfo = java.net.URI.create(url).getRawUserInfo();
+        if (userInfo != null && config.getUsername() == null) {
+            String[] parts = userInfo.split(":", 2);
+            config.setUsername(java.net.URLDecoder.decode(parts[0], java.nio.charset.StandardCharsets.UTF_8));
+            config.setPassword(parts.length > 1
+                    ? java.net.URLDecoder.decode(parts[1], java.nio.charset.StandardCharsets.UTF_8) : null);
+        }
+        config.setMasterUrl(clean);
+    }
+
+    /** A server URL as it may be shown: without any user:password@. */
+    static String withoutCredentials(String url) {
+        return url == null ? null : url.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", "$1");
     }
 
     private static String firstLine(String text) {

@@ -48,7 +48,7 @@ public class Output {
 
     /** Prints the result: the line, or the facts as JSON. */
     public void result(String line, Map<String, Object> facts) {
-        text(json ? Json.write(facts) : line);
+        text(json ? Json.write(facts) : TerminalText.clean(line));
     }
 
     /** Prints a result that is already text (YAML, JSON) as it is. */
@@ -61,7 +61,7 @@ public class Output {
     /** A diagnostic the user should see even on success. */
     public void warn(String message) {
         PrintWriter err = command.commandLine().getErr();
-        err.println(command.name() + ": warning: " + message);
+        err.println(command.name() + ": warning: " + TerminalText.clean(message));
         err.flush();
     }
 

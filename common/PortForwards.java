@@ -3,7 +3,15 @@ package common;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.LocalPortForward;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import java.io.IOException;
 import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,8 +28,22 @@ public final class PortForwards implements AutoCloseable {
         this.forwards = forwards;
     }
 
+    /**
+     * Opens the forwards; or, when their local ports are already held by forwards to this same cluster (another
+     * command holding them, e.g. {@code get_connection --port-forward} in another terminal), uses those.
+     */
     public static PortForwards open(KubernetesClient client, KubernetesAccess access, String namespace) {
         int replicas = deployedReplicas(client, access, namespace);
+        List<Integer> busy = IntStream.range(0, replicas).map(i -> KafkaEndpoints.PORT_FORWARD_BASE + i)
+                .filter(port -> !free(port)).boxed().toList();
+        if (!busy.isEmpty()) {
+            String clusterId = deployedClusterId(client, access, namespace);
+            if (clusterId != null && clusterId.equals(clusterIdAt(KafkaEndpoints.PORT_FORWARD_BASE))) {
+                return new PortForwards(List.of());
+            }
+            throw new Busy("localhost:" + busy.get(0) + " is held by another program, not by a port-forward to "
+                    + "this Kafka cluster: stop it, or pass --bootstrap-server");
+        }
         List<LocalPortForward> opened = new ArrayList<>();
         try {
             for (int ordinal = 0; ordinal < replicas; ordinal++) {
@@ -53,6 +75,54 @@ public final class PortForwards implements AutoCloseable {
             return statefulSet.getSpec().getReplicas();
         } catch (KubernetesClientException e) {
             throw access.failure("reading StatefulSet " + KafkaEndpoints.CLUSTER_NAME, e);
+        }
+    }
+
+    /** A local port the forwards need is taken by something else: the cluster was not reached at all. */
+    public static final class Busy extends CommandFailure {
+        Busy(String message) {
+            super(message);
+        }
+    }
+
+    /** Whether forwards that another process holds are used, rather than this one's own. */
+    public boolean reused() {
+        return forwards.isEmpty();
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException inUse) {
+            return false;
+        }
+    }
+
+    /** The deployed cluster's KRaft cluster id, from its pods' environment. */
+    private static String deployedClusterId(KubernetesClient client, KubernetesAccess access, String namespace) {
+        try {
+            var statefulSet = client.apps().statefulSets().inNamespace(namespace)
+                    .withName(KafkaEndpoints.CLUSTER_NAME).get();
+            return statefulSet == null ? null : statefulSet.getSpec().getTemplate().getSpec().getContainers()
+                    .stream().flatMap(c -> c.getEnv() == null ? java.util.stream.Stream.empty() : c.getEnv().stream())
+                    .filter(env -> "CLUSTER_ID".equals(env.getName())).map(EnvVar::getValue).findFirst()
+                    .orElse(null);
+        } catch (KubernetesClientException e) {
+            throw access.failure("reading StatefulSet " + KafkaEndpoints.CLUSTER_NAME, e);
+        }
+    }
+
+    /** The id of the Kafka cluster that answers on a local port, or null when nothing Kafka answers there. */
+    private static String clusterIdAt(int port) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:" + port);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000);
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, KafkaManifests.MANAGED_BY);
+        try (Admin admin = Admin.create(props)) {
+            return admin.describeCluster().clusterId().get(4, TimeUnit.SECONDS);
+        } catch (Exception notKafka) {
+            return null;
         }
     }
 

@@ -20,7 +20,8 @@ public final class Progress implements AutoCloseable {
         this.listener = listener;
     }
 
-    public synchronized void update(String status) {
+    public synchronized void update(String rawStatus) {
+        String status = TerminalText.clean(rawStatus);
         if (status.equals(last)) {
             return;
         }

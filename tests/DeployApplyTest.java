@@ -141,7 +141,8 @@ class DeployApplyTest {
                 .getMetadata().getUid();
         // The test plays the StatefulSet controller: the volume it would have made for pod 0.
         api.client().persistentVolumeClaims().inNamespace("recreate").resource(new PersistentVolumeClaimBuilder()
-                .withNewMetadata().withName("data-kafka-0").withLabels(Map.of("app", "kafka")).endMetadata()
+                .withNewMetadata().withName("data-kafka-0").withLabels(Map.of("app", "kafka",
+                        "app.kubernetes.io/managed-by", "kafka-k8s-setup")).endMetadata()
                 .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
                 .withRequests(Map.of("storage", new Quantity("1Gi"))).endResources().endSpec().build()).create();
 

@@ -98,12 +98,10 @@ class LeastPrivilegeTest {
         assertEquals(0, run("deploy.java", "prod", "-n", "shrink", "--no-wait").exitCode());
         // The test plays the StatefulSet controller (one claim per pod) and another team (a claim of its own that
         // happens to carry the same app label).
-        for (String claim : List.of("data-kafka-0", "data-kafka-1", "data-kafka-2", "postgres-data")) {
-            api.client().persistentVolumeClaims().inNamespace("shrink").resource(new PersistentVolumeClaimBuilder()
-                    .withNewMetadata().withName(claim).withLabels(Map.of("app", "kafka")).endMetadata()
-                    .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
-                    .withRequests(Map.of("storage", new Quantity("1Gi"))).endResources().endSpec().build()).create();
+        for (String claim : List.of("data-kafka-0", "data-kafka-1", "data-kafka-2")) {
+            createClaim("shrink", claim, Map.of("app", "kafka", "app.kubernetes.io/managed-by", "kafka-k8s-setup"));
         }
+        createClaim("shrink", "postgres-data", Map.of("app", "kafka"));
 
         Scripts.Result dev = run("deploy.java", "dev", "-n", "shrink", "--no-wait", "--recreate");
         assertEquals(0, dev.exitCode(), dev + "\nrequests: " + made());
@@ -146,6 +144,50 @@ class LeastPrivilegeTest {
         assertEquals(1, timedOut.exitCode(), timedOut.toString());
         assertTrue(timedOut.stderr().contains("kafka-0: not created"), timedOut.stderr());
         assertEquals(List.of(), refused());
+    }
+
+    @Test
+    void deleteRemovesOnlyWhatTheToolMadeAndKeepsTheVolumesUnlessAsked() {
+        namespaceExists("teardown");
+        grant(AccessRules.deployRole("teardown"));
+        assertEquals(0, run("deploy.java", "prod", "-n", "teardown", "--no-wait").exitCode());
+        // The test plays the StatefulSet controller (claims carry the template's labels) and another team.
+        for (String claim : List.of("data-kafka-0", "data-kafka-1", "data-kafka-2")) {
+            createClaim("teardown", claim, Map.of("app", "kafka", "app.kubernetes.io/managed-by", "kafka-k8s-setup"));
+        }
+        createClaim("teardown", "postgres-data", Map.of("app", "kafka"));
+
+        Scripts.Result dryRun = run("deploy.java", "--delete", "--dry-run", "-n", "teardown");
+        assertEquals(0, dryRun.exitCode(), dryRun.toString());
+        assertEquals("deploy --delete: would delete 4 objects; kept 3 volumes (data-kafka-0..; --delete-data "
+                + "deletes them)\n", dryRun.stdout());
+        assertEquals(3, api.client().services().inNamespace("teardown").list().getItems().size()
+                + api.client().apps().statefulSets().inNamespace("teardown").list().getItems().size(),
+                "a dry run deletes nothing");
+
+        Scripts.Result deleted = run("deploy.java", "--delete", "-n", "teardown", "--json");
+        assertEquals(0, deleted.exitCode(), deleted.toString());
+        assertTrue(deleted.stdout().contains("\"deleted\":[\"StatefulSet kafka\",\"Service kafka-headless\","
+                + "\"Service kafka\",\"PodDisruptionBudget kafka\"]"), deleted.stdout());
+        assertNull(api.client().apps().statefulSets().inNamespace("teardown").withName("kafka").get());
+        assertEquals(List.of(), api.client().services().inNamespace("teardown").list().getItems());
+        assertEquals(4, api.client().persistentVolumeClaims().inNamespace("teardown").list().getItems().size(),
+                "volumes kept");
+
+        Scripts.Result again = run("deploy.java", "--delete", "-n", "teardown", "--delete-data");
+        assertEquals(0, again.exitCode(), again.toString());
+        assertTrue(again.stdout().startsWith("deploy --delete: nothing to delete; deleted 3 volumes"),
+                again.stdout());
+        assertEquals(List.of("postgres-data"), api.client().persistentVolumeClaims().inNamespace("teardown").list()
+                .getItems().stream().map(claim -> claim.getMetadata().getName()).toList());
+        assertEquals(List.of(), refused());
+    }
+
+    private static void createClaim(String namespace, String name, Map<String, String> labels) {
+        api.client().persistentVolumeClaims().inNamespace(namespace).resource(new PersistentVolumeClaimBuilder()
+                .withNewMetadata().withName(name).withLabels(labels).endMetadata()
+                .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+                .withRequests(Map.of("storage", new Quantity("1Gi"))).endResources().endSpec().build()).create();
     }
 
     /** No more than needed: every verb the shipped roles grant was used by some command in these tests. */

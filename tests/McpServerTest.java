@@ -88,11 +88,11 @@ class McpServerTest {
     }
 
     @Test
-    void initializesAndListsTheFourToolsWithObjectSchemasAndShortDescriptions() {
+    void initializesAndListsTheToolsWithObjectSchemasAndShortDescriptions() {
         InitializeResult init = client.initialize();
         assertEquals("kafka-k8s-setup", init.serverInfo().name());
         List<Tool> tools = client.listTools().tools();
-        assertEquals(List.of("deploy", "create_topics", "verify", "get_connection"),
+        assertEquals(List.of("deploy", "create_topics", "verify", "get_connection", "delete"),
                 tools.stream().map(Tool::name).toList());
         for (Tool tool : tools) {
             assertEquals("object", tool.inputSchema().get("type"), tool.name());

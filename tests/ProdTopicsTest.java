@@ -1,6 +1,7 @@
 package tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import common.ClusterProfile;
@@ -34,6 +35,53 @@ class ProdTopicsTest extends TopicsContract {
             Set<String> topics = admin.listTopics().names().get(20, TimeUnit.SECONDS);
             assertTrue(topics.stream().noneMatch(t -> t.startsWith("learning.") || t.startsWith("code.")),
                     topics.toString());
+        }
+    }
+
+    @Test
+    @Order(8)
+    void verifyTopicsFindsATopicWithFewerCopiesThanTheClusterPromises() throws Exception {
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            admin.deleteTopics(List.of("struggle.detected")).all().get(30, TimeUnit.SECONDS);
+            awaitAbsent(admin, "struggle.detected");
+            admin.createTopics(List.of(new NewTopic("struggle.detected", 1, (short) 2))).all()
+                    .get(30, TimeUnit.SECONDS);
+        }
+        Scripts.Result result = run("verify.java", "--topics");
+        assertEquals(1, result.exitCode(), result.toString());
+        assertTrue(result.stdout().startsWith("✗ topic struggle.detected has replication factor 2, the cluster's is 3"),
+                result.stdout());
+    }
+
+    @Test
+    @Order(9)
+    void createTopicsWithABrokerDownCreatesNothingAndNamesIt() throws Exception {
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            admin.deleteTopics(List.of("struggle.detected")).all().get(30, TimeUnit.SECONDS);
+            awaitAbsent(admin, "struggle.detected");
+        }
+        nodes.stop(2);
+        try {
+            Scripts.Result result = run("create_topics.java", "--timeout", "20s");
+            assertEquals(1, result.exitCode(), result.toString());
+            assertTrue(result.stderr().contains("broker 2 is down (voters 0,1,2; answering 0,1): replication factor 3"
+                    + " needs 3 live brokers; nothing created"), result.stderr());
+            try (Admin admin = nodes.admin(nodes.clientAddress(0))) {
+                assertFalse(admin.listTopics().names().get(20, TimeUnit.SECONDS).contains("struggle.detected"));
+            }
+        } finally {
+            nodes.restart(2);
+            nodes.awaitBrokers(3, Duration.ofSeconds(120));
+        }
+        Scripts.Result repaired = run("create_topics.java");
+        assertEquals(0, repaired.exitCode(), repaired.toString());
+        assertTrue(repaired.stdout().startsWith("create_topics: 1 created"), repaired.stdout());
+    }
+
+    private static void awaitAbsent(Admin admin, String topic) throws Exception {
+        for (int attempt = 0; attempt < 60 && admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(topic);
+                attempt++) {
+            Thread.sleep(250);
         }
     }
 

@@ -1,0 +1,99 @@
+package common;
+
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Removes what deploy made: the StatefulSet, the Services, the PodDisruptionBudget, and the data volumes only when
+ * asked. Only objects that carry this tool's label; anything else with those names is left and named. The
+ * namespace stays (other things may live in it).
+ */
+public final class Teardown {
+    /** The most volumes looked for by name once the StatefulSet (which says how many) is gone. */
+    private static final int MAX_CLAIMS = 64;
+
+    private final KubernetesClient client;
+    private final KubernetesAccess access;
+    private final String namespace;
+
+    /** What a teardown found: what goes, the volumes that stay, and the objects that are not the tool's. */
+    public record Plan(List<HasMetadata> objects, List<PersistentVolumeClaim> volumes, List<HasMetadata> foreign) {
+    }
+
+    public Teardown(KubernetesClient client, KubernetesAccess access, String namespace) {
+        this.client = client;
+        this.access = access;
+        this.namespace = namespace;
+    }
+
+    /** Looks, changes nothing. */
+    public Plan plan(KafkaManifests manifests) {
+        List<HasMetadata> objects = new ArrayList<>();
+        List<HasMetadata> foreign = new ArrayList<>();
+        // The StatefulSet first: its pods stop before their Services go.
+        List<HasMetadata> candidates = new ArrayList<>(List.of(manifests.statefulSet()));
+        manifests.namespaced().stream().filter(object -> !(object instanceof StatefulSet)).forEach(candidates::add);
+        candidates.addAll(manifests.unrendered());
+        for (HasMetadata rendered : candidates) {
+            HasMetadata found = get(rendered);
+            if (found != null) {
+                (Ownership.ours(found) ? objects : foreign).add(found);
+            }
+        }
+        List<PersistentVolumeClaim> volumes = new ArrayList<>();
+        for (String name : KafkaManifests.claimNames(MAX_CLAIMS)) {
+            PersistentVolumeClaim claim = get(client.persistentVolumeClaims().inNamespace(namespace).withName(name));
+            if (claim == null) {
+                break; // the StatefulSet controller numbers its claims without gaps
+            }
+            if (Ownership.ours(claim)) {
+                volumes.add(claim);
+            } else {
+                foreign.add(claim);
+            }
+        }
+        return new Plan(objects, volumes, foreign);
+    }
+
+    /** Deletes the plan's objects, and its volumes when {@code withData}; the StatefulSet first. */
+    public void execute(Plan plan, boolean withData, Progress progress) {
+        List<HasMetadata> doomed = new ArrayList<>(plan.objects());
+        if (withData) {
+            doomed.addAll(plan.volumes());
+        }
+        for (HasMetadata object : doomed) {
+            String what = object.getKind() + " " + object.getMetadata().getName();
+            progress.update("deleting " + what);
+            try {
+                client.resource(object).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+            } catch (KubernetesClientException e) {
+                throw access.failure("deleting " + what, e);
+            }
+        }
+    }
+
+    private <T extends HasMetadata> T get(T rendered) {
+        return get(client.resource(rendered));
+    }
+
+    private <T extends HasMetadata> T get(io.fabric8.kubernetes.client.dsl.Resource<T> resource) {
+        try {
+            return resource.get();
+        } catch (KubernetesClientException e) {
+            throw access.failure("reading the Kafka objects", e);
+        }
+    }
+
+    /** "StatefulSet kafka", ... */
+    public static List<String> names(List<? extends HasMetadata> objects) {
+        return objects.stream().filter(Objects::nonNull)
+                .map(object -> object.getKind() + " " + object.getMetadata().getName()).toList();
+    }
+}
