@@ -8,6 +8,7 @@
 //SOURCES common/*.java
 
 import common.AccessRules;
+import common.BootstrapServerOption;
 import common.Cli;
 import common.ClusterDomainOption;
 import common.ClusterProfile;
@@ -16,6 +17,7 @@ import common.ContextOption;
 import common.Deadline;
 import common.DurationParameter;
 import common.InPlaceChange;
+import common.KafkaAccess;
 import common.KafkaEndpoints;
 import common.KafkaManifests;
 import common.KubernetesAccess;
@@ -26,6 +28,7 @@ import common.Platform;
 import common.ProfileParameter;
 import common.Progress;
 import common.RolloutWait;
+import common.SafeRoll;
 import common.Teardown;
 import common.ToolVersion;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
@@ -41,6 +44,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,6 +63,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "deploy", mixinStandardHelpOptions = true, versionProvider = ToolVersion.class, usageHelpWidth = 100,
+        abbreviateSynopsis = true,
         description = "Deploys Apache Kafka (KRaft) to Kubernetes: a StatefulSet of combined brokers and controllers.")
 public class deploy implements Callable<Integer> {
     @Spec
@@ -111,8 +116,14 @@ public class deploy implements Callable<Integer> {
     @Option(names = "--adopt", description = "Take over objects with these names that another tool made.")
     boolean adopt;
 
-    @Option(names = "--force", description = "Allow a system namespace (kube-system, kube-public, ...).")
+    @Option(names = "--restart", description = "Restart every broker (prod: one at a time, when safe).")
+    boolean restart;
+
+    @Option(names = "--force", description = "Allow a system namespace; restart brokers of an unhealthy cluster.")
     boolean force;
+
+    @Mixin
+    BootstrapServerOption kafka;
 
     @Option(names = "--delete", description = "Remove the deployed objects (volumes kept; --dry-run lists).")
     boolean delete;
@@ -153,7 +164,10 @@ public class deploy implements Callable<Integer> {
         }
         Duration limit = timeout == null ? profile.readyTimeout : timeout;
         long deadline = System.nanoTime() + limit.toNanos();
-        return Deadline.run("deploy", limit.plus(Deadline.GRACE),
+        // Without --timeout, a roll gets the profile's ready timeout per broker on top.
+        Duration outer = timeout != null || !profile.safeRoll ? limit
+                : profile.readyTimeout.multipliedBy(profile.replicas + 1L);
+        return Deadline.run("deploy", outer.plus(Deadline.GRACE),
                 () -> delete ? tearDown(manifests) : deploy(manifests, limit, deadline));
     }
 
@@ -162,30 +176,45 @@ public class deploy implements Callable<Integer> {
         long start = System.nanoTime();
         KubernetesAccess access = context.configure();
         try (KubernetesClient client = access.client()) {
-            KafkaManifests manifests = rendered.withPlatform(platform(client, access));
             Namespace existingNamespace = readNamespace(client, access);
-            Map<HasMetadata, HasMetadata> existing = readExisting(client, access, manifests.namespaced());
-            StatefulSet deployed = (StatefulSet) existing.get(manifests.statefulSet());
+            Map<String, HasMetadata> existing = readExisting(client, access, rendered.namespaced());
+            StatefulSet deployed = (StatefulSet) existing.get(key(rendered.statefulSet()));
+            KafkaManifests manifests = rendered.withPlatform(platform(client, access))
+                    .withRestartMarker(restart ? Instant.now().toString() : KafkaManifests.restartMarker(deployed));
             List<String> blockers = deployed == null ? List.of()
                     : InPlaceChange.blockers(deployed, manifests.statefulSet());
             requireOurs(client, access, existing, blockers.isEmpty() ? null : deployed);
 
             if (!blockers.isEmpty()) {
                 recreate(client, access, deployed, blockers, deadline);
-                existing.replaceAll((object, found) -> found instanceof StatefulSet ? null : found);
+                existing.remove(key(manifests.statefulSet()));
             }
             Map<String, Integer> changes = new TreeMap<>();
             ensureNamespace(client, access, manifests, existingNamespace, changes);
-            apply(client, access, existing, changes);
+            apply(client, access, manifests.namespaced(), existing, changes);
             deleteUnrendered(client, access, manifests, changes);
             Integer ready = null;
+            int restarted = 0;
             if (!noWait) {
                 try (Progress progress = output.progress()) {
+                    long rollDeadline = deadline;
+                    if (profile.safeRoll && deployed != null && blockers.isEmpty()) {
+                        SafeRoll roll = new SafeRoll(client, access, namespace.get(), progress);
+                        List<Integer> outdated = roll.outdated(deadline);
+                        rollDeadline += timeout != null ? 0 : profile.readyTimeout.toNanos() * outdated.size();
+                        if (!outdated.isEmpty()) {
+                            try (KafkaAccess brokers = kafka.connect(namespace.get(), client, access,
+                                    Duration.ofNanos(Math.max(1, rollDeadline - System.nanoTime())))) {
+                                roll.roll(brokers, outdated, force, rollDeadline);
+                            }
+                            restarted = outdated.size();
+                        }
+                    }
                     ready = new RolloutWait(client, access, namespace.get(), profile.replicas)
-                            .await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), limit, progress);
+                            .await(Duration.ofNanos(Math.max(0, rollDeadline - System.nanoTime())), limit, progress);
                 }
             }
-            report(manifests, changes, ready, System.nanoTime() - start);
+            report(manifests, changes, restarted, ready, System.nanoTime() - start);
             return Cli.OK;
         }
     }
@@ -222,13 +251,16 @@ public class deploy implements Callable<Integer> {
         }
     }
 
-    /** Each rendered object and what the cluster has under its name (null where nothing is). */
-    private static Map<HasMetadata, HasMetadata> readExisting(KubernetesClient client, KubernetesAccess access,
+    /** What the cluster has under each rendered object's name, by {@link #key}; nothing where nothing is. */
+    private static Map<String, HasMetadata> readExisting(KubernetesClient client, KubernetesAccess access,
             List<HasMetadata> objects) {
-        Map<HasMetadata, HasMetadata> existing = new LinkedHashMap<>();
+        Map<String, HasMetadata> existing = new LinkedHashMap<>();
         for (HasMetadata object : objects) {
             try {
-                existing.put(object, client.resource(object).get());
+                HasMetadata found = client.resource(object).get();
+                if (found != null) {
+                    existing.put(key(object), found);
+                }
             } catch (KubernetesClientException e) {
                 throw access.failure("reading " + object.getKind() + " " + object.getMetadata().getName(), e);
             }
@@ -236,11 +268,15 @@ public class deploy implements Callable<Integer> {
         return existing;
     }
 
+    private static String key(HasMetadata object) {
+        return object.getKind() + "/" + object.getMetadata().getName();
+    }
+
     /**
      * Everything deploy would change or delete must be the tool's own, unless --adopt: the objects it applies and,
      * when it must recreate, the StatefulSet's volumes.
      */
-    private void requireOurs(KubernetesClient client, KubernetesAccess access, Map<HasMetadata, HasMetadata> existing,
+    private void requireOurs(KubernetesClient client, KubernetesAccess access, Map<String, HasMetadata> existing,
             StatefulSet toRecreate) {
         if (adopt) {
             return;
@@ -332,9 +368,10 @@ public class deploy implements Callable<Integer> {
      * Server-side applies every object in order, and reports what each apply did, as kubectl does: an unchanged
      * object keeps its resourceVersion.
      */
-    private static void apply(KubernetesClient client, KubernetesAccess access, Map<HasMetadata, HasMetadata> existing,
-            Map<String, Integer> counts) {
-        existing.forEach((object, before) -> {
+    private static void apply(KubernetesClient client, KubernetesAccess access, List<HasMetadata> objects,
+            Map<String, HasMetadata> existing, Map<String, Integer> counts) {
+        for (HasMetadata object : objects) {
+            HasMetadata before = existing.get(key(object));
             try {
                 HasMetadata after = client.resource(object).fieldManager(FIELD_MANAGER).forceConflicts()
                         .serverSideApply();
@@ -345,7 +382,7 @@ public class deploy implements Callable<Integer> {
             } catch (KubernetesClientException e) {
                 throw access.failure("applying " + object.getKind() + " " + object.getMetadata().getName(), e);
             }
-        });
+        }
     }
 
     /** Deletes what this tool made that the profile no longer renders (a prod PodDisruptionBudget on dev). */
@@ -365,10 +402,12 @@ public class deploy implements Callable<Integer> {
         }
     }
 
-    private void report(KafkaManifests manifests, Map<String, Integer> changes, Integer ready, long elapsedNanos) {
+    private void report(KafkaManifests manifests, Map<String, Integer> changes, int restarted, Integer ready,
+            long elapsedNanos) {
         String connection = manifests.clientBootstrap();
         String line = "deploy " + profile.id() + ": " + changes.entrySet().stream()
                 .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "))
+                + (restarted == 0 ? "" : "; restarted " + restarted + " brokers one at a time")
                 + (ready == null ? "" : "; " + ready + "/" + profile.replicas
                         + " brokers ready in " + RolloutWait.seconds(elapsedNanos))
                 + "; bootstrap " + connection;
@@ -376,6 +415,7 @@ public class deploy implements Callable<Integer> {
         facts.put("profile", profile.id());
         facts.put("namespace", namespace.get());
         facts.put("objects", changes);
+        facts.put("restarted", restarted);
         facts.put("brokers", profile.replicas);
         facts.put("ready", ready);
         facts.put("connection", connection);

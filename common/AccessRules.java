@@ -42,6 +42,8 @@ public final class AccessRules {
     public static Role deployRole(String namespace) {
         List<PolicyRule> rules = new java.util.ArrayList<>(useRules());
         rules.add(rule(CORE, List.of("namespaces"), "get"));
+        // The safe roll restarts one broker at a time by deleting its pod (updateStrategy OnDelete).
+        rules.add(rule(CORE, List.of("pods"), "get", "delete"));
         rules.add(rule(CORE, List.of("services"), "get", "create", "patch", "delete"));
         rules.add(rule("apps", List.of("statefulsets"), "get", "list", "watch", "create", "patch", "delete"));
         rules.add(rule("policy", List.of("poddisruptionbudgets"), "get", "create", "patch", "delete"));

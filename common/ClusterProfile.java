@@ -7,8 +7,8 @@ import java.util.stream.Collectors;
 
 /** Everything that differs between a development and a production cluster, in one place. */
 public enum ClusterProfile {
-    DEV(1, "512Mi", "500m", "-Xmx256m -Xms256m", 1, "1Gi", Duration.ofSeconds(60)),
-    PROD(3, "2Gi", "1", "-Xmx1g -Xms1g", 2, "10Gi", Duration.ofSeconds(120));
+    DEV(1, "512Mi", "500m", "-Xmx256m -Xms256m", 1, "1Gi", Duration.ofSeconds(60), false),
+    PROD(3, "2Gi", "1", "-Xmx1g -Xms1g", 2, "10Gi", Duration.ofSeconds(120), true);
 
     /** Brokers, each also a KRaft controller. */
     public final int replicas;
@@ -20,9 +20,15 @@ public enum ClusterProfile {
     public final int minInsyncReplicas;
     public final String storageSize;
     public final Duration readyTimeout;
+    /**
+     * Whether deploy restarts the brokers itself, one at a time and only when no partition would drop below its
+     * min ISR (StatefulSet updateStrategy OnDelete); else the StatefulSet controller rolls them (one broker: there
+     * is nothing to keep in sync).
+     */
+    public final boolean safeRoll;
 
     ClusterProfile(int replicas, String memory, String cpu, String heapOptions, int minInsyncReplicas,
-            String storageSize, Duration readyTimeout) {
+            String storageSize, Duration readyTimeout, boolean safeRoll) {
         this.replicas = replicas;
         this.memory = memory;
         this.cpu = cpu;
@@ -30,6 +36,7 @@ public enum ClusterProfile {
         this.minInsyncReplicas = minInsyncReplicas;
         this.storageSize = storageSize;
         this.readyTimeout = readyTimeout;
+        this.safeRoll = safeRoll;
     }
 
     /** Every replica holds a copy of every partition, internal topics included. */

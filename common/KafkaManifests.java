@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
@@ -51,6 +53,8 @@ public final class KafkaManifests {
     public static final String DEFAULT_IMAGE = "apache/kafka:" + ToolVersion.KAFKA;
     public static final String MANAGED_BY = "kafka-k8s-setup";
     public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+    /** The pod template annotation deploy --restart sets. */
+    public static final String RESTARTED_AT = "kafka-k8s-setup/restarted-at";
     /** The official image's entrypoint: renders server.properties from KAFKA_* variables, formats storage, starts. */
     public static final String IMAGE_ENTRYPOINT = "/etc/kafka/docker/run";
     /** The image's non-root user (appuser). */
@@ -79,6 +83,7 @@ public final class KafkaManifests {
     private final String storageClass;
     private final String clusterDomain;
     private final Platform platform;
+    private final String restartMarker;
 
     /**
      * For Kubernetes with the default cluster domain.
@@ -89,11 +94,11 @@ public final class KafkaManifests {
     public KafkaManifests(ClusterProfile profile, String namespace, String image, String storageSize,
             String storageClass) {
         this(profile, namespace, image, storageSize == null ? profile.storageSize : storageSize, storageClass,
-                KafkaEndpoints.DEFAULT_CLUSTER_DOMAIN, Platform.KUBERNETES);
+                KafkaEndpoints.DEFAULT_CLUSTER_DOMAIN, Platform.KUBERNETES, null);
     }
 
     private KafkaManifests(ClusterProfile profile, String namespace, String image, String storageSize,
-            String storageClass, String clusterDomain, Platform platform) {
+            String storageClass, String clusterDomain, Platform platform, String restartMarker) {
         this.profile = profile;
         this.namespace = namespace;
         this.image = image;
@@ -101,16 +106,35 @@ public final class KafkaManifests {
         this.storageClass = storageClass;
         this.clusterDomain = clusterDomain;
         this.platform = platform;
+        this.restartMarker = restartMarker;
     }
 
     /** The same cluster for a Kubernetes whose DNS domain is not cluster.local. */
     public KafkaManifests withClusterDomain(String domain) {
-        return new KafkaManifests(profile, namespace, image, storageSize, storageClass, domain, platform);
+        return new KafkaManifests(profile, namespace, image, storageSize, storageClass, domain, platform,
+                restartMarker);
     }
 
     /** The same cluster for another platform (OpenShift assigns the pods' ids). */
     public KafkaManifests withPlatform(Platform target) {
-        return new KafkaManifests(profile, namespace, image, storageSize, storageClass, clusterDomain, target);
+        return new KafkaManifests(profile, namespace, image, storageSize, storageClass, clusterDomain, target,
+                restartMarker);
+    }
+
+    /**
+     * The same cluster with a restart marker on the pod template (as {@code kubectl rollout restart} sets one): a
+     * new value restarts every broker; null renders none.
+     */
+    public KafkaManifests withRestartMarker(String marker) {
+        return new KafkaManifests(profile, namespace, image, storageSize, storageClass, clusterDomain, platform,
+                marker);
+    }
+
+    /** The restart marker a deployed StatefulSet carries, or null. */
+    public static String restartMarker(StatefulSet statefulSet) {
+        Map<String, String> annotations = statefulSet == null ? null
+                : statefulSet.getSpec().getTemplate().getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(RESTARTED_AT);
     }
 
     public String namespaceName() {
@@ -198,8 +222,11 @@ public final class KafkaManifests {
                 .withNewSelector().withMatchLabels(selector()).endSelector()
                 .withNewPersistentVolumeClaimRetentionPolicy().withWhenDeleted("Retain").withWhenScaled("Retain")
                 .endPersistentVolumeClaimRetentionPolicy()
+                // OnDelete: deploy restarts each broker itself once that cannot take a partition below min ISR.
+                .withNewUpdateStrategy().withType(profile.safeRoll ? "OnDelete" : "RollingUpdate")
+                .endUpdateStrategy()
                 .withNewTemplate()
-                .withNewMetadata().withLabels(labels()).endMetadata()
+                .withMetadata(podTemplateMetadata())
                 .withNewSpec()
                 // Service links would add KAFKA_SERVICE_HOST, KAFKA_PORT, ...: the image turns them into bogus properties.
                 .withEnableServiceLinks(false)
@@ -267,6 +294,15 @@ public final class KafkaManifests {
                 .withNewSecurityContext().withAllowPrivilegeEscalation(false).withNewCapabilities().withDrop("ALL")
                 .endCapabilities().endSecurityContext()
                 .build();
+    }
+
+    /** The pods' labels, and the restart marker when there is one (none at all otherwise, not an empty map). */
+    private ObjectMeta podTemplateMetadata() {
+        ObjectMetaBuilder metadata = new ObjectMetaBuilder().withLabels(labels());
+        if (restartMarker != null) {
+            metadata.addToAnnotations(RESTARTED_AT, restartMarker);
+        }
+        return metadata.build();
     }
 
     private List<VolumeMount> volumeMounts() {

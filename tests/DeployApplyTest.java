@@ -76,8 +76,8 @@ class DeployApplyTest {
         Scripts.Result result = deploy("prod", "-n", "as-json", "--no-wait", "--json");
         assertEquals(0, result.exitCode(), result.toString());
         Map<String, Object> json = JsonResult.parse(result);
-        assertEquals(List.of("status", "profile", "namespace", "objects", "brokers", "ready", "connection",
-                "elapsedMs"), List.copyOf(json.keySet()));
+        assertEquals(List.of("status", "profile", "namespace", "objects", "restarted", "brokers", "ready",
+                "connection", "elapsedMs"), List.copyOf(json.keySet()));
         assertEquals("ok", json.get("status"));
         assertEquals("prod", json.get("profile"));
         assertEquals(Map.of("created", 5), json.get("objects"));

@@ -235,6 +235,23 @@ class ManifestsTest {
     }
 
     @Test
+    void prodBrokersAreRestartedByDeploySafelyAndDevsByTheController() {
+        assertEquals("OnDelete", render(ClusterProfile.PROD).statefulSet().getSpec().getUpdateStrategy().getType());
+        assertEquals("RollingUpdate", render(ClusterProfile.DEV).statefulSet().getSpec().getUpdateStrategy()
+                .getType());
+    }
+
+    @Test
+    void aRestartMarkerChangesOnlyThePodTemplatesAnnotation() {
+        StatefulSet plain = render(ClusterProfile.PROD).statefulSet();
+        StatefulSet marked = render(ClusterProfile.PROD).withRestartMarker("2026-11-26T01:00:00Z").statefulSet();
+        assertNull(KafkaManifests.restartMarker(plain));
+        assertEquals("2026-11-26T01:00:00Z", KafkaManifests.restartMarker(marked));
+        marked.getSpec().getTemplate().getMetadata().getAnnotations().remove(KafkaManifests.RESTARTED_AT);
+        assertEquals(plain, marked);
+    }
+
+    @Test
     void anotherClusterDomainReachesTheVotersAndAdvertisedListeners() {
         KafkaManifests manifests = render(ClusterProfile.PROD).withClusterDomain("corp.internal");
         StatefulSet statefulSet = manifests.statefulSet();

@@ -8,7 +8,8 @@
 //DEPS org.apache.kafka:kafka-clients:4.4.0
 //DEPS org.slf4j:slf4j-nop:2.0.20
 //SOURCES ../common/*.java
-//SOURCES support/Scripts.java support/ApiServer.java support/KafkaNodes.java
+//SOURCES support/Scripts.java support/ApiServer.java support/KafkaNodes.java support/ResourceRequest.java
+//SOURCES support/RbacPolicy.java support/ContainerFilesystem.java support/PodUser.java
 
 import common.ClusterProfile;
 import common.KafkaManifests;

@@ -44,6 +44,8 @@ public final class KafkaNodes implements AutoCloseable {
     static final String IMAGE_MOUNTED_CONFIGS_DIR = "/mnt/shared/config";
 
     private final KafkaManifests manifests;
+    /** Extra KAFKA_* settings a test adds on top of the pod's environment (named where used). */
+    private final Map<String, String> testSettings;
     private final StatefulSet statefulSet;
     private final int replicas;
     private final Container container;
@@ -57,8 +59,9 @@ public final class KafkaNodes implements AutoCloseable {
     /** What each node's process gets, mapped to this machine; the same on every (re)start, as a pod's env is. */
     private final Map<Integer, Map<String, String>> environments = new HashMap<>();
 
-    private KafkaNodes(KafkaManifests manifests, Path workDir) {
+    private KafkaNodes(KafkaManifests manifests, Map<String, String> testSettings, Path workDir) {
         this.manifests = manifests;
+        this.testSettings = testSettings;
         this.statefulSet = manifests.statefulSet();
         this.replicas = statefulSet.getSpec().getReplicas();
         this.container = statefulSet.getSpec().getTemplate().getSpec().getContainers().get(0);
@@ -71,7 +74,15 @@ public final class KafkaNodes implements AutoCloseable {
 
     /** Starts every replica of the rendered StatefulSet and waits until each answers with the full cluster. */
     public static KafkaNodes start(KafkaManifests manifests) throws Exception {
-        KafkaNodes nodes = new KafkaNodes(manifests, Files.createTempDirectory("kafka-nodes"));
+        return start(manifests, Map.of());
+    }
+
+    /**
+     * As {@link #start(KafkaManifests)}, with settings a test adds to every node's environment: only to stand in
+     * for what a real cluster has and a test machine lacks (e.g. a backlog too large to replicate in one fetch).
+     */
+    public static KafkaNodes start(KafkaManifests manifests, Map<String, String> testSettings) throws Exception {
+        KafkaNodes nodes = new KafkaNodes(manifests, testSettings, Files.createTempDirectory("kafka-nodes"));
         try {
             for (int i = 0; i < nodes.replicas; i++) {
                 nodes.setUp(i);
@@ -202,6 +213,16 @@ public final class KafkaNodes implements AutoCloseable {
         return opened;
     }
 
+    /** Whether the node's process runs (a stopped node is a container that is not running). */
+    public synchronized boolean running(int node) {
+        return processes[node] != null && processes[node].isAlive();
+    }
+
+    /** Whether a node's container port accepts connections, as a tcpSocket probe checks it. */
+    public boolean accepts(int node, int containerPort) {
+        return accepts(hostPort(node, containerPort));
+    }
+
     private static boolean accepts(int port) {
         try (java.net.Socket socket = new java.net.Socket()) {
             socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 100);
@@ -269,7 +290,11 @@ public final class KafkaNodes implements AutoCloseable {
     /** The node's environment for its current start: log dir paths point into this start's file system. */
     private Map<String, String> environment(int node) {
         Map<String, String> environment = new LinkedHashMap<>(environments.computeIfAbsent(node,
-                n -> mapToThisMachine(podEnvironment(n), n)));
+                n -> {
+                    Map<String, String> podEnvironment = podEnvironment(n);
+                    podEnvironment.putAll(testSettings);
+                    return mapToThisMachine(podEnvironment, n);
+                }));
         environment.computeIfPresent("KAFKA_LOG_DIRS", (name, dirs) -> java.util.Arrays.stream(dirs.split(","))
                 .map(dir -> filesystems[node].hostPath(dir).toString()).collect(Collectors.joining(",")));
         return environment;

@@ -1,0 +1,359 @@
+package tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import common.AccessRules;
+import common.ClusterProfile;
+import common.KafkaManifests;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.NotEnoughReplicasAfterAppendException;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import tests.support.ApiServer;
+import tests.support.ClusterModel;
+import tests.support.KafkaNodes;
+import tests.support.RbacPolicy;
+import tests.support.Scripts;
+
+/**
+ * deploy's safe roll on prod: three real Kafka nodes behind the stand-in API server, whose pods a
+ * {@link ClusterModel} drives (deleting a pod restarts its node). An {@code acks=all} producer writes throughout,
+ * and followers are throttled, so a restarted broker catches up slowly, as after a large backlog on a real
+ * cluster: a roll that only waits for Ready stalls the producer (checked first, so the test can tell), deploy's
+ * roll does not.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RollingRestartTest {
+    @RegisterExtension
+    static final ApiServer api = new ApiServer();
+    private static final String TOPIC = "orders";
+    /** Producer ≈10 KB/s against a 15 KB/s follower throttle: a broker down for ~10 s needs ~15 s to catch up. */
+    private static final int RECORD_BYTES = 1000;
+    private static final int RECORDS_PER_SECOND = 10;
+    private static final String THROTTLE_BYTES_PER_SECOND = "15000";
+
+    private KafkaNodes nodes;
+    private ClusterModel model;
+
+    @BeforeAll
+    void start() throws Exception {
+        // A backlog of gigabytes, in miniature: small replica fetches, and a throttle measured over a short window
+        // (over the default 11 s window, a broker down for 10 s may fetch its whole backlog unthrottled).
+        nodes = KafkaNodes.start(new KafkaManifests(ClusterProfile.PROD, "kafka", KafkaManifests.DEFAULT_IMAGE,
+                null, null), Map.of("KAFKA_REPLICA_FETCH_MAX_BYTES", "16384",
+                        "KAFKA_REPLICA_FETCH_RESPONSE_MAX_BYTES", "32768",
+                        "KAFKA_REPLICATION_QUOTA_WINDOW_NUM", "2"));
+        Scripts.Result deployed = deploy("prod", "--no-wait");
+        assertEquals(0, deployed.exitCode(), deployed.toString());
+        model = new ClusterModel(api, "kafka", nodes);
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 3))).all().get(30, TimeUnit.SECONDS);
+            // Throttled as kafka-reassign-partitions throttles: a rate on each broker, every replica of the topic.
+            Map<ConfigResource, java.util.Collection<AlterConfigOp>> throttles = new java.util.HashMap<>();
+            for (int broker = 0; broker < 3; broker++) {
+                throttles.put(new ConfigResource(ConfigResource.Type.BROKER, String.valueOf(broker)), List.of(
+                        set("follower.replication.throttled.rate", THROTTLE_BYTES_PER_SECOND),
+                        set("leader.replication.throttled.rate", THROTTLE_BYTES_PER_SECOND)));
+            }
+            throttles.put(new ConfigResource(ConfigResource.Type.TOPIC, TOPIC), List.of(
+                    set("follower.replication.throttled.replicas", "*"),
+                    set("leader.replication.throttled.replicas", "*")));
+            admin.incrementalAlterConfigs(throttles).all().get(30, TimeUnit.SECONDS);
+        }
+        awaitAllReady();
+    }
+
+    private static AlterConfigOp set(String name, String value) {
+        return new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (model != null) {
+            model.close();
+        }
+        if (nodes != null) {
+            nodes.close();
+        }
+    }
+
+    private Scripts.Result deploy(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("-n", "kafka", "--bootstrap-server", nodes == null ? "localhost:9092"
+                : nodes.bootstrapServers()));
+        return Scripts.run(api.environment(), Duration.ofMinutes(8), "deploy.java", all.toArray(String[]::new));
+    }
+
+    @Test
+    @Order(1)
+    void aRollThatOnlyWaitsForReadyStallsAcksAllProducersHere() throws Exception {
+        try (Writer writer = new Writer()) {
+            writer.awaitWrites(20);
+            for (int broker = 2; broker >= 0; broker--) {
+                Pod old = pod(broker);
+                api.client().pods().inNamespace("kafka").resource(old).delete();
+                awaitReplacedAndReady(broker, old.getMetadata().getUid());
+            }
+            writer.awaitWrites(20);
+            writer.close();
+            assertTrue(writer.notEnoughReplicas.get() > 0, "the test's catch-up is slow enough to show the fault: "
+                    + writer);
+        }
+        awaitInSync();
+    }
+
+    @Test
+    @Order(2)
+    void deployRestartsOneBrokerAtATimeControllerLastAndAcksAllNeverStalls() throws Exception {
+        int controller;
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            controller = admin.describeMetadataQuorum().quorumInfo().get(20, TimeUnit.SECONDS).leaderId();
+        }
+        api.enforce(new RbacPolicy("learnflow-dev", List.of(AccessRules.deployRole("kafka"))));
+        Scripts.Result rolled;
+        Writer writer = new Writer();
+        try (writer) {
+            writer.awaitWrites(20);
+            rolled = deploy("prod", "--restart", "--verbose", "--timeout", "400s");
+            writer.awaitWrites(20);
+        }
+        assertEquals(0, rolled.exitCode(), rolled.toString());
+        assertTrue(rolled.stdout().contains("restarted 3 brokers one at a time; 3/3 brokers ready"), rolled.stdout());
+        assertEquals(0, writer.notEnoughReplicas.get(), "no acks=all write refused: " + writer);
+        List<Integer> order = restartOrder(rolled.stderr());
+        assertEquals(3, order.size(), rolled.stderr());
+        assertEquals(controller, order.get(2), "the active controller last: " + order);
+        assertTrue(rolled.stderr().matches("(?s).*restarting kafka-\\d \\(1/3\\): waiting for \\d+ partitions to "
+                + "rejoin ISR.*"), rolled.stderr());
+        assertEquals(List.of(), api.requests().stream().filter(r -> !r.getValue()).toList(),
+                "the deploy Role allows the roll");
+        writer.assertEveryAcknowledgedRecordIsThere();
+    }
+
+    @Test
+    @Order(3)
+    void anInterruptedRollIsFinishedByTheNextDeploy() throws Exception {
+        api.enforce(null);
+        Scripts.Result interrupted;
+        try (Writer writer = new Writer()) {
+            writer.awaitWrites(20);
+            interrupted = deploy("prod", "--restart", "--timeout", "20s");
+        }
+        assertEquals(1, interrupted.exitCode(), interrupted.toString());
+        assertTrue(interrupted.stderr().contains("the next deploy goes on with the roll"), interrupted.stderr());
+        assertTrue(outdatedPods() > 0, "the first deploy left brokers to restart");
+
+        Scripts.Result resumed = deploy("prod", "--timeout", "400s");
+        assertEquals(0, resumed.exitCode(), resumed.toString());
+        assertTrue(resumed.stdout().contains("restarted "), resumed.stdout());
+        assertEquals(0, outdatedPods());
+    }
+
+    @Test
+    @Order(4)
+    void aRollIsRefusedWhileABrokerIsDown() throws Exception {
+        awaitInSync();
+        Map<Integer, String> uids = new ConcurrentHashMap<>();
+        for (int broker = 0; broker < 3; broker++) {
+            uids.put(broker, pod(broker).getMetadata().getUid());
+        }
+        nodes.stop(1);
+        try {
+            Scripts.Result refused = deploy("prod", "--restart", "--timeout", "15s");
+            assertEquals(1, refused.exitCode(), refused.toString());
+            assertTrue(refused.stderr().contains("not rolled, the cluster is unhealthy: broker 1 is down"),
+                    refused.stderr());
+            for (int broker = 0; broker < 3; broker++) {
+                assertEquals(uids.get(broker), pod(broker).getMetadata().getUid(), "no pod restarted");
+            }
+        } finally {
+            nodes.restart(1);
+        }
+        model.check();
+    }
+
+    /** The pods in the order deploy's progress lines restarted them. */
+    private static List<Integer> restartOrder(String progress) {
+        List<Integer> order = new ArrayList<>();
+        Matcher restarting = Pattern.compile("restarting kafka-(\\d) \\(\\d/3\\): deleting the pod").matcher(progress);
+        while (restarting.find()) {
+            order.add(Integer.parseInt(restarting.group(1)));
+        }
+        return order;
+    }
+
+    private Pod pod(int broker) {
+        return api.client().pods().inNamespace("kafka").withName("kafka-" + broker).get();
+    }
+
+    private long outdatedPods() {
+        String revision = api.client().apps().statefulSets().inNamespace("kafka").withName("kafka").get()
+                .getStatus().getUpdateRevision();
+        return api.client().pods().inNamespace("kafka").list().getItems().stream()
+                .filter(p -> !revision.equals(p.getMetadata().getLabels().get("controller-revision-hash"))).count();
+    }
+
+    private void awaitReplacedAndReady(int broker, String oldUid) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            Pod pod = pod(broker);
+            if (pod != null && !pod.getMetadata().getUid().equals(oldUid) && pod.getStatus() != null
+                    && pod.getStatus().getConditions() != null && pod.getStatus().getConditions().stream()
+                            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        model.check();
+        throw new AssertionError("kafka-" + broker + " did not come back Ready");
+    }
+
+    private void awaitAllReady() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            var status = api.client().apps().statefulSets().inNamespace("kafka").withName("kafka").get().getStatus();
+            if (status != null && Integer.valueOf(3).equals(status.getReadyReplicas())) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        model.check();
+        throw new AssertionError("the model's pods did not become Ready");
+    }
+
+    /** Every partition fully in sync again (a slow catch-up after the previous test). */
+    private void awaitInSync() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            while (System.nanoTime() < deadline) {
+                boolean inSync = admin.describeTopics(List.of(TOPIC)).allTopicNames().get(20, TimeUnit.SECONDS)
+                        .get(TOPIC).partitions().stream().allMatch(p -> p.isr().size() == p.replicas().size());
+                if (inSync) {
+                    return;
+                }
+                Thread.sleep(500);
+            }
+        }
+        throw new AssertionError("the partitions did not get back in sync");
+    }
+
+    /**
+     * An acks=all producer writing steadily, without retries, so that every NotEnoughReplicas reaches its
+     * callback; it remembers what was acknowledged.
+     */
+    private final class Writer implements AutoCloseable {
+        final AtomicInteger notEnoughReplicas = new AtomicInteger();
+        final AtomicInteger otherErrors = new AtomicInteger();
+        final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+        private final KafkaProducer<String, String> producer;
+        private final Thread loop;
+        private volatile boolean writing = true;
+
+        Writer() {
+            Properties props = new Properties();
+            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, nodes.bootstrapServers());
+            props.put(ProducerConfig.ACKS_CONFIG, "all");
+            props.put(ProducerConfig.RETRIES_CONFIG, "0");
+            props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+            props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+            props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "20000");
+            producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
+            String padding = "x".repeat(RECORD_BYTES);
+            loop = new Thread(() -> {
+                for (int i = 0; writing; i++) {
+                    String value = "record-" + i + "-" + padding;
+                    String id = "record-" + i;
+                    producer.send(new ProducerRecord<>(TOPIC, id, value), (metadata, error) -> {
+                        if (error == null) {
+                            acknowledged.add(id);
+                        } else if (error instanceof NotEnoughReplicasException
+                                || error instanceof NotEnoughReplicasAfterAppendException) {
+                            notEnoughReplicas.incrementAndGet();
+                        } else {
+                            otherErrors.incrementAndGet();
+                        }
+                    });
+                    try {
+                        Thread.sleep(1000 / RECORDS_PER_SECOND);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "acks-all-writer");
+            loop.start();
+        }
+
+        void awaitWrites(int more) throws InterruptedException {
+            int target = acknowledged.size() + more;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (acknowledged.size() < target && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+        }
+
+        /** Every acknowledged record can be read back: none lost in the roll. */
+        void assertEveryAcknowledgedRecordIsThere() {
+            Properties props = new Properties();
+            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, nodes.bootstrapServers());
+            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            props.put(ConsumerConfig.GROUP_ID_CONFIG, "roll-check-" + System.nanoTime());
+            Set<String> read = ConcurrentHashMap.newKeySet();
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                    new StringDeserializer())) {
+                consumer.subscribe(List.of(TOPIC));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+                while (!read.containsAll(acknowledged) && System.nanoTime() < deadline) {
+                    consumer.poll(Duration.ofMillis(500)).forEach(record -> read.add(record.key()));
+                }
+            }
+            Set<String> lost = new java.util.HashSet<>(acknowledged);
+            lost.removeAll(read);
+            assertEquals(Set.of(), lost, "acknowledged records lost");
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            writing = false;
+            loop.join(5_000);
+            producer.close(Duration.ofSeconds(20));
+        }
+
+        @Override
+        public String toString() {
+            return acknowledged.size() + " acknowledged, " + notEnoughReplicas.get() + " NotEnoughReplicas, "
+                    + otherErrors.get() + " other errors";
+        }
+    }
+}

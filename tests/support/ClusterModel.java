@@ -1,0 +1,143 @@
+package tests.support;
+
+import common.KafkaEndpoints;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.Map;
+
+/**
+ * Plays the StatefulSet controller and the kubelet for the stand-in API server, with real Kafka nodes as the
+ * containers: a deleted pod's node is stopped (SIGTERM, as the kubelet does), the controller makes the pod again at
+ * the template's current revision and the node starts again on its volumes; a pod is Ready while its node's client
+ * port accepts (the readiness probe). The StatefulSet's status (revisions, ready and updated replicas) follows. With
+ * updateStrategy RollingUpdate it also replaces outdated pods itself, one at a time, once the others are Ready.
+ */
+public final class ClusterModel implements AutoCloseable {
+    private static final String REVISION_LABEL = "controller-revision-hash";
+    private final KubernetesClient client;
+    private final String namespace;
+    private final KafkaNodes nodes;
+    private final Thread loop;
+    private volatile boolean running = true;
+    private volatile Throwable failure;
+
+    /** Takes over a deployed StatefulSet whose nodes already run: their pods exist at the current revision. */
+    public ClusterModel(ApiServer api, String namespace, KafkaNodes nodes) {
+        this.client = api.client();
+        this.namespace = namespace;
+        this.nodes = nodes;
+        StatefulSet statefulSet = client.apps().statefulSets().inNamespace(namespace).withName("kafka").get();
+        for (int ordinal = 0; ordinal < statefulSet.getSpec().getReplicas(); ordinal++) {
+            String name = KafkaEndpoints.podName(ordinal);
+            if (client.pods().inNamespace(namespace).withName(name).get() == null) {
+                createPod(name, revision(statefulSet));
+            }
+        }
+        this.loop = new Thread(this::run, "cluster-model");
+        loop.setDaemon(true);
+        loop.start();
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                step();
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            } catch (Throwable e) {
+                if (running) { // an interrupted request while closing is no failure
+                    failure = e;
+                }
+            }
+        }
+    }
+
+    /** One reconciliation, as the controller and the kubelet each do continuously. */
+    private void step() throws Exception {
+        StatefulSet statefulSet = client.apps().statefulSets().inNamespace(namespace).withName("kafka").get();
+        if (statefulSet == null) {
+            return;
+        }
+        String revision = revision(statefulSet);
+        int replicas = statefulSet.getSpec().getReplicas();
+        int ready = 0;
+        int updated = 0;
+        for (int ordinal = 0; ordinal < replicas; ordinal++) {
+            String name = KafkaEndpoints.podName(ordinal);
+            Pod pod = client.pods().inNamespace(namespace).withName(name).get();
+            if (pod == null) {
+                // Deleted: the kubelet stopped its container; the controller makes it again, at the new revision.
+                nodes.stop(ordinal);
+                pod = createPod(name, revision);
+                nodes.restart(ordinal);
+            }
+            boolean podReady = nodes.running(ordinal) && nodes.accepts(ordinal, KafkaEndpoints.CLIENT_PORT);
+            if (podReady != isReady(pod)) {
+                pod.setStatus(podReady ? ApiServer.ready() : ApiServer.waiting("ContainerNotReady"));
+                client.pods().inNamespace(namespace).resource(pod).updateStatus();
+            }
+            ready += podReady ? 1 : 0;
+            updated += revision.equals(pod.getMetadata().getLabels().get(REVISION_LABEL)) ? 1 : 0;
+        }
+        if (!"OnDelete".equals(statefulSet.getSpec().getUpdateStrategy().getType()) && ready == replicas) {
+            replaceOneOutdated(replicas, revision);
+        }
+        var status = new StatefulSetStatusBuilder().withObservedGeneration(statefulSet.getMetadata().getGeneration())
+                .withReplicas(replicas).withReadyReplicas(ready).withUpdatedReplicas(updated)
+                .withCurrentReplicas(updated).withUpdateRevision(revision).withCurrentRevision(revision).build();
+        if (!status.equals(statefulSet.getStatus())) {
+            statefulSet.setStatus(status);
+            client.apps().statefulSets().inNamespace(namespace).resource(statefulSet).updateStatus();
+        }
+    }
+
+    /** RollingUpdate: the controller deletes the highest outdated pod once all are Ready. */
+    private void replaceOneOutdated(int replicas, String revision) {
+        for (int ordinal = replicas - 1; ordinal >= 0; ordinal--) {
+            Pod pod = client.pods().inNamespace(namespace).withName(KafkaEndpoints.podName(ordinal)).get();
+            if (pod != null && !revision.equals(pod.getMetadata().getLabels().get(REVISION_LABEL))) {
+                client.pods().inNamespace(namespace).resource(pod).delete();
+                return;
+            }
+        }
+    }
+
+    private Pod createPod(String name, String revision) {
+        Pod pod = new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace)
+                .withLabels(Map.of("app", "kafka", REVISION_LABEL, revision)).endMetadata()
+                .withNewSpec().addNewContainer().withName("kafka").withImage("apache/kafka").endContainer().endSpec()
+                .build();
+        return client.pods().inNamespace(namespace).resource(pod).create();
+    }
+
+    /** The StatefulSet controller names a revision after the pod template it was made from. */
+    private static String revision(StatefulSet statefulSet) {
+        String template = new KubernetesSerialization().asJson(statefulSet.getSpec().getTemplate());
+        return "kafka-" + Integer.toHexString(template.hashCode());
+    }
+
+    private static boolean isReady(Pod pod) {
+        return pod.getStatus() != null && pod.getStatus().getConditions() != null && pod.getStatus().getConditions()
+                .stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    /** Fails the test if the model itself broke. */
+    public void check() {
+        if (failure != null) {
+            throw new AssertionError("the cluster model failed", failure);
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        loop.interrupt();
+        loop.join(10_000);
+        check();
+    }
+}
