@@ -44,34 +44,31 @@ import tools.jackson.databind.json.JsonMapper;
  * tool error whose text is the command's one-line error. Nothing but protocol messages goes to stdout.
  */
 public class mcp_server {
+    /** Names say what each property is; a description only where they do not (it costs every client tokens). */
     static final List<ToolCommand> TOOLS = List.of(
-            new ToolCommand("deploy", "Deploy Kafka to Kubernetes and wait until its brokers are Ready.",
+            new ToolCommand("deploy", "Deploy Kafka (dev: 1 broker, prod: 3) and wait until Ready.",
                     deploy::new, List.of(), List.of(
-                            Param.positional("profile", "dev (1 broker) or prod (3 brokers); default dev", "dev",
-                                    "prod"),
-                            Param.NAMESPACE, Param.CONTEXT,
-                            Param.option("timeout", "--timeout", "string", "Wait limit, e.g. 120s"),
-                            Param.option("dryRun", "--dry-run", "boolean", "Only render the objects"),
-                            Param.option("noWait", "--no-wait", "boolean", "Do not wait for Ready brokers"),
-                            Param.option("recreate", "--recreate", "boolean",
-                                    "Allow deleting the cluster and its data to change profile or volumes"),
-                            Param.option("image", "--image", "string", "Kafka image"),
-                            Param.option("storageSize", "--storage-size", "string", "Volume per broker, e.g. 10Gi"),
-                            Param.option("storageClass", "--storage-class", "string", "Storage class"))),
+                            Param.positional("profile", "dev", "prod"),
+                            Param.NAMESPACE, Param.CONTEXT, Param.TIMEOUT,
+                            Param.option("dryRun", "--dry-run", "boolean", null),
+                            Param.option("noWait", "--no-wait", "boolean", null),
+                            Param.option("recreate", "--recreate", "boolean", "deletes all data"),
+                            Param.option("image", "--image", "string", null),
+                            Param.option("storageSize", "--storage-size", "string", "e.g. 10Gi"),
+                            Param.option("storageClass", "--storage-class", "string", null))),
             new ToolCommand("create_topics", "Create the LearnFlow topics; safe to repeat.", create_topics::new,
                     List.of(), List.of(Param.NAMESPACE, Param.CONTEXT, Param.BOOTSTRAP, Param.TIMEOUT,
-                            Param.option("replicationFactor", "--replication-factor", "integer",
-                                    "Copies per partition"))),
+                            Param.option("replicationFactor", "--replication-factor", "integer", null))),
             new ToolCommand("verify", "Check that Kafka is healthy.", verify::new, List.of(),
                     List.of(Param.NAMESPACE, Param.CONTEXT, Param.BOOTSTRAP, Param.TIMEOUT,
-                            Param.option("topics", "--topics", "boolean", "Also require the LearnFlow topics"),
-                            Param.option("wait", "--wait", "boolean", "Retry until healthy or timeout"))),
+                            Param.option("topics", "--topics", "boolean", "also the LearnFlow topics"),
+                            Param.option("wait", "--wait", "boolean", null))),
             new ToolCommand("get_connection", "Get the in-cluster Kafka bootstrap address.", get_connection::new,
                     List.of(), List.of(Param.NAMESPACE)),
             new ToolCommand("delete", "Remove deployed Kafka; volumes kept unless deleteData.", deploy::new,
                     List.of("--delete"), List.of(Param.NAMESPACE, Param.CONTEXT,
-                            Param.option("deleteData", "--delete-data", "boolean", "Also delete the volumes (data)"),
-                            Param.option("dryRun", "--dry-run", "boolean", "Only list what would go"))));
+                            Param.option("deleteData", "--delete-data", "boolean", null),
+                            Param.option("dryRun", "--dry-run", "boolean", null))));
 
     public static void main(String... args) throws Exception {
         Cli.configureLogging(false);
@@ -207,24 +204,25 @@ public class mcp_server {
 
     /** One input property of a tool, and the command-line argument it becomes. */
     record Param(String name, String flag, String type, String description, List<String> choices) {
-        static final Param NAMESPACE = option("namespace", "--namespace", "string", "Kubernetes namespace; default kafka");
-        static final Param CONTEXT = option("context", "--context", "string", "Kubeconfig context");
-        static final Param BOOTSTRAP = option("bootstrapServer", "--bootstrap-server", "string",
-                "Kafka host:port instead of reaching it through Kubernetes");
-        static final Param TIMEOUT = option("timeout", "--timeout", "string", "Give up after, e.g. 30s");
+        static final Param NAMESPACE = option("namespace", "--namespace", "string", "default kafka");
+        static final Param CONTEXT = option("context", "--context", "string", null);
+        static final Param BOOTSTRAP = option("bootstrapServer", "--bootstrap-server", "string", "host:port");
+        static final Param TIMEOUT = option("timeout", "--timeout", "string", "e.g. 30s");
 
         static Param option(String name, String flag, String type, String description) {
             return new Param(name, flag, type, description, List.of());
         }
 
-        static Param positional(String name, String description, String... choices) {
-            return new Param(name, null, "string", description, List.of(choices));
+        static Param positional(String name, String... choices) {
+            return new Param(name, null, "string", null, List.of(choices));
         }
 
         Map<String, Object> schema() {
             Map<String, Object> schema = new LinkedHashMap<>();
             schema.put("type", type);
-            schema.put("description", description);
+            if (description != null) {
+                schema.put("description", description);
+            }
             if (!choices.isEmpty()) {
                 schema.put("enum", choices);
             }
