@@ -61,15 +61,30 @@ abstract class TopicsContract {
     Map<String, TopicDescription> describeCatalogue(Admin admin) throws Exception {
         List<String> names = LearnFlowTopics.ALL.stream().map(LearnFlowTopics.Topic::name).toList();
         Exception last = null;
+        Map<String, TopicDescription> described = null;
         for (int attempt = 0; attempt < 40; attempt++) {
             try {
-                return admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
+                Map<String, TopicDescription> now = admin.describeTopics(names).allTopicNames()
+                        .get(10, TimeUnit.SECONDS);
+                described = now;
+                if (LearnFlowTopics.ALL.stream().allMatch(topic -> described(topic, now))) {
+                    return now;
+                }
             } catch (Exception e) {
-                last = e; // metadata may lag right after creation: poll, bounded
-                Thread.sleep(250);
+                last = e;
             }
+            // A broker's metadata may lag right after topics are created or raised (seen in CI): poll, bounded.
+            Thread.sleep(250);
         }
-        throw last;
+        if (described == null) {
+            throw last;
+        }
+        return described;
+    }
+
+    private static boolean described(LearnFlowTopics.Topic topic, Map<String, TopicDescription> described) {
+        return described.containsKey(topic.name())
+                && described.get(topic.name()).partitions().size() >= topic.partitions();
     }
 
     @Test
