@@ -1,6 +1,5 @@
 package common;
 
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -46,11 +45,7 @@ public final class InPlaceChange {
     }
 
     private static String voters(StatefulSet statefulSet) {
-        return statefulSet.getSpec().getTemplate().getSpec().getContainers().stream()
-                .flatMap(container -> container.getEnv() == null ? java.util.stream.Stream.empty()
-                        : container.getEnv().stream())
-                .filter(env -> "KAFKA_CONTROLLER_QUORUM_VOTERS".equals(env.getName()))
-                .map(EnvVar::getValue).findFirst().orElse(null);
+        return KafkaManifests.environmentOf(statefulSet, "KAFKA_CONTROLLER_QUORUM_VOTERS");
     }
 
     private static int count(String voters) {

@@ -130,6 +130,14 @@ public final class KafkaManifests {
                 marker);
     }
 
+    /** A variable of a deployed StatefulSet's Kafka container (CLUSTER_ID, the voters, ...), or null. */
+    public static String environmentOf(StatefulSet statefulSet, String name) {
+        return statefulSet.getSpec().getTemplate().getSpec().getContainers().stream()
+                .flatMap(container -> container.getEnv() == null ? java.util.stream.Stream.empty()
+                        : container.getEnv().stream())
+                .filter(env -> name.equals(env.getName())).map(EnvVar::getValue).findFirst().orElse(null);
+    }
+
     /** The restart marker a deployed StatefulSet carries, or null. */
     public static String restartMarker(StatefulSet statefulSet) {
         Map<String, String> annotations = statefulSet == null ? null

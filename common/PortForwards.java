@@ -3,7 +3,7 @@ package common;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.LocalPortForward;
-import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -33,11 +33,12 @@ public final class PortForwards implements AutoCloseable {
      * command holding them, e.g. {@code get_connection --port-forward} in another terminal), uses those.
      */
     public static PortForwards open(KubernetesClient client, KubernetesAccess access, String namespace) {
-        int replicas = deployedReplicas(client, access, namespace);
+        StatefulSet deployed = deployed(client, access, namespace);
+        int replicas = deployed.getSpec().getReplicas();
         List<Integer> busy = IntStream.range(0, replicas).map(i -> KafkaEndpoints.PORT_FORWARD_BASE + i)
                 .filter(port -> !free(port)).boxed().toList();
         if (!busy.isEmpty()) {
-            String clusterId = deployedClusterId(client, access, namespace);
+            String clusterId = KafkaManifests.environmentOf(deployed, "CLUSTER_ID");
             if (clusterId != null && clusterId.equals(clusterIdAt(KafkaEndpoints.PORT_FORWARD_BASE))) {
                 return new PortForwards(List.of());
             }
@@ -65,14 +66,19 @@ public final class PortForwards implements AutoCloseable {
 
     /** The StatefulSet's desired replicas; fails in one line when Kafka is not deployed there. */
     public static int deployedReplicas(KubernetesClient client, KubernetesAccess access, String namespace) {
+        return deployed(client, access, namespace).getSpec().getReplicas();
+    }
+
+    /** The deployed Kafka StatefulSet; fails in one line when there is none. */
+    private static StatefulSet deployed(KubernetesClient client, KubernetesAccess access, String namespace) {
         try {
-            var statefulSet = client.apps().statefulSets().inNamespace(namespace)
+            StatefulSet statefulSet = client.apps().statefulSets().inNamespace(namespace)
                     .withName(KafkaEndpoints.CLUSTER_NAME).get();
             if (statefulSet == null) {
                 throw new CommandFailure("Kafka is not deployed in namespace '" + namespace
                         + "' (no StatefulSet " + KafkaEndpoints.CLUSTER_NAME + "): run deploy first");
             }
-            return statefulSet.getSpec().getReplicas();
+            return statefulSet;
         } catch (KubernetesClientException e) {
             throw access.failure("reading StatefulSet " + KafkaEndpoints.CLUSTER_NAME, e);
         }
@@ -95,20 +101,6 @@ public final class PortForwards implements AutoCloseable {
             return true;
         } catch (IOException inUse) {
             return false;
-        }
-    }
-
-    /** The deployed cluster's KRaft cluster id, from its pods' environment. */
-    private static String deployedClusterId(KubernetesClient client, KubernetesAccess access, String namespace) {
-        try {
-            var statefulSet = client.apps().statefulSets().inNamespace(namespace)
-                    .withName(KafkaEndpoints.CLUSTER_NAME).get();
-            return statefulSet == null ? null : statefulSet.getSpec().getTemplate().getSpec().getContainers()
-                    .stream().flatMap(c -> c.getEnv() == null ? java.util.stream.Stream.empty() : c.getEnv().stream())
-                    .filter(env -> "CLUSTER_ID".equals(env.getName())).map(EnvVar::getValue).findFirst()
-                    .orElse(null);
-        } catch (KubernetesClientException e) {
-            throw access.failure("reading StatefulSet " + KafkaEndpoints.CLUSTER_NAME, e);
         }
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import common.AccessRules;
 import common.ClusterProfile;
 import common.KafkaManifests;
+import common.PodReadiness;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -231,9 +232,7 @@ class RollingRestartTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < deadline) {
             Pod pod = pod(broker);
-            if (pod != null && !pod.getMetadata().getUid().equals(oldUid) && pod.getStatus() != null
-                    && pod.getStatus().getConditions() != null && pod.getStatus().getConditions().stream()
-                            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))) {
+            if (pod != null && !pod.getMetadata().getUid().equals(oldUid) && PodReadiness.isReady(pod)) {
                 return;
             }
             Thread.sleep(100);

@@ -1,6 +1,7 @@
 package tests.support;
 
 import common.KafkaEndpoints;
+import common.PodReadiness;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -77,7 +78,7 @@ public final class ClusterModel implements AutoCloseable {
                 nodes.restart(ordinal);
             }
             boolean podReady = nodes.running(ordinal) && nodes.accepts(ordinal, KafkaEndpoints.CLIENT_PORT);
-            if (podReady != isReady(pod)) {
+            if (podReady != PodReadiness.isReady(pod)) {
                 pod.setStatus(podReady ? ApiServer.ready() : ApiServer.waiting("ContainerNotReady"));
                 client.pods().inNamespace(namespace).resource(pod).updateStatus();
             }
@@ -121,10 +122,6 @@ public final class ClusterModel implements AutoCloseable {
         return "kafka-" + Integer.toHexString(template.hashCode());
     }
 
-    private static boolean isReady(Pod pod) {
-        return pod.getStatus() != null && pod.getStatus().getConditions() != null && pod.getStatus().getConditions()
-                .stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
-    }
 
     /** Fails the test if the model itself broke. */
     public void check() {
