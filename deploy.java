@@ -1,5 +1,9 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
+// Short runs: class data shared from the first run (JBang keeps the archive beside its jar), the quick compiler,
+// the serial collector; JVM warnings (the archive dump lists skipped classes) must not reach stdout.
+//CDS
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:disable -Xlog:all=error:stderr
 //DEPS info.picocli:picocli:4.7.7
 //DEPS io.fabric8:kubernetes-client:8.0.0
 //DEPS io.fabric8:kubernetes-httpclient-jdk:8.0.0

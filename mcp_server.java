@@ -1,5 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
+// The sourced scripts bring their JVM options; class data sharing is per jar.
+//CDS
 //DEPS io.modelcontextprotocol.sdk:mcp:2.1.0
 //SOURCES deploy.java create_topics.java verify.java get_connection.java
 

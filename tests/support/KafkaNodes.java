@@ -414,18 +414,27 @@ public final class KafkaNodes implements AutoCloseable {
     /** The Kafka server's classpath, resolved once from Maven Central through JBang. */
     private static synchronized String classpath() {
         if (classpath == null) {
-            List<String> command = new ArrayList<>(List.of(Scripts.ROOT.resolve("jbang").toString(), "info",
-                    "classpath"));
-            for (String dep : EXTRA_DEPS) {
-                command.addAll(List.of("--deps", dep));
-            }
-            command.add(KAFKA_DEPS);
-            Scripts.Result result = Scripts.runProcess(command, Map.of(), Duration.ofMinutes(5));
-            if (result.exitCode() != 0) {
-                throw new AssertionError("could not resolve the Kafka server jars: " + result);
-            }
-            classpath = result.stdout().strip().lines().reduce((first, second) -> second).orElseThrow();
+            classpath = resolveClasspath(KAFKA_DEPS);
         }
         return classpath;
+    }
+
+    /** The classpath of Kafka's command-line tools (kafka-topics.sh and the like), for the benchmark's baseline. */
+    public static String toolsClasspath() {
+        return resolveClasspath("org.apache.kafka:kafka-tools:" + common.ToolVersion.KAFKA);
+    }
+
+    private static String resolveClasspath(String artifact) {
+        List<String> command = new ArrayList<>(List.of(Scripts.ROOT.resolve("jbang").toString(), "info",
+                "classpath"));
+        for (String dep : EXTRA_DEPS) {
+            command.addAll(List.of("--deps", dep));
+        }
+        command.add(artifact);
+        Scripts.Result result = Scripts.runProcess(command, Map.of(), Duration.ofMinutes(5));
+        if (result.exitCode() != 0) {
+            throw new AssertionError("could not resolve the jars of " + artifact + ": " + result);
+        }
+        return result.stdout().strip().lines().reduce((first, second) -> second).orElseThrow();
     }
 }

@@ -1,0 +1,121 @@
+package tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import tests.support.Scripts;
+
+/**
+ * The ./jbang wrapper remembers JBang's launch command and skips JBang's own JVM while nothing it depends on
+ * changed. Here, on a private copy of get_connection.java and common/: the remembered command is really used, an
+ * edit in common/ is never answered with a stale command, a deleted build is rebuilt, and the run that writes the
+ * class-data archive prints nothing but the command's own output.
+ */
+class LaunchCacheTest {
+    private static final Duration LIMIT = Duration.ofMinutes(5);
+
+    @Test
+    void aRememberedLaunchIsUsedUntilAnIncludedFileChanges() throws Exception {
+        Path copy = privateCopy();
+        Path toolVersion = copy.resolve("common/ToolVersion.java");
+
+        // 1st run: JBang builds (and says so) and the JVM writes the archive at exit, which must stay off stdout.
+        Scripts.Result built = version(copy);
+        assertEquals("kafka-k8s-setup 0.1.0 (Apache Kafka 4.4.0)\n", built.stdout(), built.toString());
+        assertTrue(built.stderr().contains("Building jar"), built.toString());
+        // 2nd run: JBang reads the archive; this launch is the one the wrapper remembers.
+        Set<Path> before = launchEntries();
+        assertEquals(built.stdout(), version(copy).stdout());
+        List<Path> remembered = launchEntries().stream().filter(entry -> !before.contains(entry)).toList();
+        assertEquals(1, remembered.size(), "one new launch entry: " + remembered);
+        Path entry = remembered.get(0);
+        String jar = Files.readString(entry).replaceAll("(?s).*-classpath (\\S+?):.*", "$1");
+        assertTrue(jar.endsWith("get_connection.jar") && Files.exists(Path.of(jar)), jar);
+
+        // Proof that JBang is skipped: a tampered entry (any existing executable) is what runs.
+        Files.writeString(entry, "/bin/echo remembered");
+        assertEquals("remembered --version\n", version(copy).stdout());
+
+        // An edit in an included file changes the key: JBang runs again and the edit takes effect.
+        Files.writeString(toolVersion, Files.readString(toolVersion).replace("\"0.1.0\"", "\"0.1.1-edited\""));
+        Scripts.Result edited = version(copy);
+        assertEquals("kafka-k8s-setup 0.1.1-edited (Apache Kafka 4.4.0)\n", edited.stdout(), edited.toString());
+
+        // A remembered command whose build is gone (jbang cache clear) is not used: JBang builds again.
+        deleteTree(Path.of(jar).getParent());
+        Path editedJar = jarOf(copy);
+        deleteTree(editedJar.getParent());
+        Scripts.Result rebuilt = version(copy);
+        assertEquals(edited.stdout(), rebuilt.stdout(), rebuilt.toString());
+        assertTrue(rebuilt.stderr().contains("Building jar"), rebuilt.toString());
+        deleteTree(jarOf(copy).getParent());
+    }
+
+    /** get_connection.java, common/ and the wrapper in a new folder, made unique so that JBang builds it anew. */
+    private static Path privateCopy() throws IOException {
+        Path copy = Files.createTempDirectory("launch-cache");
+        Files.copy(Scripts.ROOT.resolve("jbang"), copy.resolve("jbang"));
+        Files.copy(Scripts.ROOT.resolve("get_connection.java"), copy.resolve("get_connection.java"));
+        Files.createDirectories(copy.resolve("common"));
+        try (Stream<Path> sources = Files.list(Scripts.ROOT.resolve("common"))) {
+            for (Path source : sources.toList()) {
+                Files.copy(source, copy.resolve("common").resolve(source.getFileName()));
+            }
+        }
+        Path toolVersion = copy.resolve("common/ToolVersion.java");
+        Files.writeString(toolVersion, Files.readString(toolVersion) + "// " + UUID.randomUUID() + "\n");
+        return copy;
+    }
+
+    private static Scripts.Result version(Path copy) {
+        Scripts.Result result = Scripts.runProcess(List.of(copy.resolve("jbang").toString(), "get_connection.java",
+                "--version"), Map.of(), LIMIT, copy);
+        assertEquals(0, result.exitCode(), result.toString());
+        return result;
+    }
+
+    /** The jar the copy's remembered launch names: the newest entry for get_connection. */
+    private static Path jarOf(Path copy) throws IOException {
+        version(copy);
+        Path newest = launchEntries().stream()
+                .max(Comparator.comparing(LaunchCacheTest::modified)).orElseThrow();
+        return Path.of(Files.readString(newest).replaceAll("(?s).*-classpath (\\S+?):.*", "$1"));
+    }
+
+    private static Set<Path> launchEntries() throws IOException {
+        Path bootstrap = Path.of(System.getenv().getOrDefault("JBANG_DIR",
+                System.getProperty("user.home") + "/.jbang")).resolve("bootstrap");
+        try (Stream<Path> entries = Files.walk(bootstrap, 3)) {
+            return entries.filter(path -> path.getParent().getFileName().toString().equals("launches"))
+                    .filter(Files::isRegularFile).collect(Collectors.toSet());
+        }
+    }
+
+    private static java.nio.file.attribute.FileTime modified(Path path) {
+        try {
+            return Files.getLastModifiedTime(path);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}
