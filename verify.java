@@ -28,6 +28,7 @@ import common.PartitionHealth;
 import common.PodReadiness;
 import common.PortForwards;
 import common.Progress;
+import common.QuorumMembers;
 import common.ToolVersion;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -171,6 +172,7 @@ public class verify implements Callable<Integer> {
         found.put("brokerIds", brokers);
         found.put("voters", voters);
         found.put("controller", quorum.leaderId() < 0 ? null : quorum.leaderId());
+        found.put("quorum", QuorumMembers.facts(quorum, System.currentTimeMillis()));
         PartitionHealth partitions = PartitionHealth.of(access);
         found.put("offlinePartitions", partitions.offline());
         found.put("underMinIsrPartitions", partitions.underMinIsr());

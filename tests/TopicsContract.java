@@ -149,6 +149,18 @@ abstract class TopicsContract {
         assertEquals(profile().replicas, ((Number) json.get("brokers")).intValue());
         assertEquals(7, ((Number) json.get("topics")).intValue());
         assertTrue(json.get("controller") instanceof Number, json.toString());
+        // The quorum: every node a voter (each is also a broker), none trailing far, no observers.
+        @SuppressWarnings("unchecked")
+        Map<String, Object> quorum = (Map<String, Object>) json.get("quorum");
+        assertEquals(json.get("controller"), quorum.get("leader"), json.toString());
+        List<?> voters = (List<?>) quorum.get("voters");
+        assertEquals(profile().replicas, voters.size(), json.toString());
+        for (Object voter : voters) {
+            Map<?, ?> member = (Map<?, ?>) voter;
+            assertTrue(member.get("id") instanceof Number && member.get("lag") instanceof Number
+                    && ((Number) member.get("caughtUpMsAgo")).longValue() < 60_000, json.toString());
+        }
+        assertEquals(List.of(), quorum.get("observers"), json.toString());
         assertTrue(result.stdout().startsWith("✓ Kafka healthy: " + profile().replicas + " brokers"), result.stdout());
         assertTrue(result.stdout().contains("7 LearnFlow topics"), result.stdout());
     }

@@ -1,0 +1,38 @@
+package common;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.QuorumInfo;
+
+/**
+ * The KRaft metadata quorum as {@code --json} reports it: the leader, then each voter and observer with how far its
+ * metadata log trails the leader's (in records) and how long ago it was last caught up.
+ */
+public final class QuorumMembers {
+    private QuorumMembers() {
+    }
+
+    /** The quorum's facts; {@code nowMillis} is the clock the caught-up ages are measured against. */
+    public static Map<String, Object> facts(QuorumInfo quorum, long nowMillis) {
+        long leaderEnd = quorum.voters().stream().filter(voter -> voter.replicaId() == quorum.leaderId())
+                .mapToLong(QuorumInfo.ReplicaState::logEndOffset).findFirst().orElse(quorum.highWatermark());
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("leader", quorum.leaderId() < 0 ? null : quorum.leaderId());
+        facts.put("epoch", quorum.leaderEpoch());
+        facts.put("voters", members(quorum.voters(), leaderEnd, nowMillis));
+        facts.put("observers", members(quorum.observers(), leaderEnd, nowMillis));
+        return facts;
+    }
+
+    private static List<Map<String, Object>> members(List<QuorumInfo.ReplicaState> replicas, long leaderEnd,
+            long nowMillis) {
+        return replicas.stream().map(replica -> {
+            Map<String, Object> member = new LinkedHashMap<>();
+            member.put("id", replica.replicaId());
+            member.put("lag", Math.max(0, leaderEnd - replica.logEndOffset()));
+            replica.lastCaughtUpTimestamp().ifPresent(at -> member.put("caughtUpMsAgo", Math.max(0, nowMillis - at)));
+            return member;
+        }).toList();
+    }
+}
