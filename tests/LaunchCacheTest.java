@@ -79,9 +79,13 @@ class LaunchCacheTest {
         return copy;
     }
 
+    /**
+     * Runs the copy's get_connection from the folder above it, as {@code ./jbang tests/run_tests.java} runs a
+     * script whose //SOURCES are relative to its own folder, not to where the user stands.
+     */
     private static Scripts.Result version(Path copy) {
-        Scripts.Result result = Scripts.runProcess(List.of(copy.resolve("jbang").toString(), "get_connection.java",
-                "--version"), Map.of(), LIMIT, copy);
+        Scripts.Result result = Scripts.runProcess(List.of(copy.resolve("jbang").toString(),
+                copy.getFileName() + "/get_connection.java", "--version"), Map.of(), LIMIT, copy.getParent());
         assertEquals(0, result.exitCode(), result.toString());
         return result;
     }
