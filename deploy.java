@@ -24,6 +24,7 @@ import common.InPlaceChange;
 import common.KafkaAccess;
 import common.KafkaEndpoints;
 import common.KafkaManifests;
+import common.KraftQuorum;
 import common.KubernetesAccess;
 import common.NamespaceOption;
 import common.Output;
@@ -35,6 +36,7 @@ import common.RolloutWait;
 import common.SafeRoll;
 import common.Teardown;
 import common.ToolVersion;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesListBuilder;
@@ -183,7 +185,10 @@ public class deploy implements Callable<Integer> {
             Namespace existingNamespace = readNamespace(client, access);
             Map<String, HasMetadata> existing = readExisting(client, access, rendered.namespaced());
             StatefulSet deployed = (StatefulSet) existing.get(key(rendered.statefulSet()));
+            // A cluster keeps the quorum its storage was formatted with; only a new one gets a dynamic quorum.
+            KraftQuorum formatted = deployed != null ? KraftQuorum.of(deployed) : keptVolumeQuorum(client, access);
             KafkaManifests manifests = rendered.withPlatform(platform(client, access))
+                    .withQuorum(formatted == null ? KraftQuorum.DYNAMIC : formatted)
                     .withRestartMarker(restart ? Instant.now().toString() : KafkaManifests.restartMarker(deployed));
             List<String> blockers = deployed == null ? List.of()
                     : InPlaceChange.blockers(deployed, manifests.statefulSet());
@@ -192,9 +197,14 @@ public class deploy implements Callable<Integer> {
             if (!blockers.isEmpty()) {
                 recreate(client, access, deployed, blockers, deadline);
                 existing.remove(key(manifests.statefulSet()));
+                formatted = null;
+                manifests = manifests.withQuorum(KraftQuorum.DYNAMIC);
             }
             Map<String, Integer> changes = new TreeMap<>();
             ensureNamespace(client, access, manifests, existingNamespace, changes);
+            if (formatted == null) {
+                startFormation(client, access, manifests);
+            }
             apply(client, access, manifests.namespaced(), existing, changes);
             deleteUnrendered(client, access, manifests, changes);
             Integer ready = null;
@@ -217,9 +227,53 @@ public class deploy implements Callable<Integer> {
                     ready = new RolloutWait(client, access, namespace.get(), profile.replicas)
                             .await(Duration.ofNanos(Math.max(0, rollDeadline - System.nanoTime())), limit, progress);
                 }
+                endFormation(client, access);
             }
             report(manifests, changes, restarted, ready, System.nanoTime() - start);
             return Cli.OK;
+        }
+    }
+
+    /**
+     * The quorum of volumes a StatefulSet left behind (deploy --delete keeps them), or null when there are none:
+     * then the cluster is new.
+     */
+    private KraftQuorum keptVolumeQuorum(KubernetesClient client, KubernetesAccess access) {
+        List<PersistentVolumeClaim> kept = claims(client, access, 1);
+        return kept.isEmpty() ? null : KraftQuorum.of(kept.get(0));
+    }
+
+    /**
+     * A new cluster's first voters, which its pods read at their first start (see {@link KraftQuorum#DYNAMIC}).
+     * One left by an earlier deploy that stopped before any pod existed is replaced: no node formatted with it.
+     */
+    private void startFormation(KubernetesClient client, KubernetesAccess access, KafkaManifests manifests) {
+        var formation = client.configMaps().inNamespace(namespace.get()).withName(KraftQuorum.FORMATION);
+        try {
+            ConfigMap left = formation.get();
+            if (left != null) {
+                Ownership.requireOurs(List.of(left), "Changing them is possible");
+                formation.delete();
+            }
+            client.configMaps().inNamespace(namespace.get()).resource(manifests.formation()).create();
+        } catch (KubernetesClientException e) {
+            throw access.failure("creating ConfigMap " + KraftQuorum.FORMATION, e);
+        }
+    }
+
+    /**
+     * Once every broker is Ready the quorum has formed: from now on a node that starts on an empty disk (a replaced
+     * one, an added one) joins as an observer, never as a first voter again.
+     */
+    private void endFormation(KubernetesClient client, KubernetesAccess access) {
+        var formation = client.configMaps().inNamespace(namespace.get()).withName(KraftQuorum.FORMATION);
+        try {
+            ConfigMap left = formation.get();
+            if (left != null && Ownership.ours(left)) {
+                formation.delete();
+            }
+        } catch (KubernetesClientException e) {
+            throw access.failure("deleting ConfigMap " + KraftQuorum.FORMATION, e);
         }
     }
 

@@ -179,6 +179,11 @@ public class verify implements Callable<Integer> {
         found.put("underReplicatedPartitions", partitions.underReplicated());
         String shortOf = String.join("; ", nonEmpty(partitions.problems(), partitions.warning()));
         String affected = shortOf.isEmpty() ? "" : "; " + shortOf;
+        List<Integer> replaced = QuorumMembers.replacedVoters(quorum);
+        if (!replaced.isEmpty()) {
+            throw new CommandFailure("voter " + ids(new TreeSet<>(replaced)) + " runs on new storage (now an observer);"
+                    + " the quorum still counts its old copy" + affected);
+        }
         Set<Integer> missing = new TreeSet<>(voters);
         missing.removeAll(brokers);
         if (!missing.isEmpty()) {

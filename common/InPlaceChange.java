@@ -9,7 +9,8 @@ import java.util.Objects;
 
 /**
  * Which differences between a deployed Kafka StatefulSet and the rendered one cannot be applied in place: a static
- * KRaft voter set cannot change under a running quorum, and a StatefulSet's volume claim templates are immutable.
+ * KRaft voter set cannot change under a running quorum (nor, until deploy adds and removes voters, a dynamic one),
+ * and a StatefulSet's volume claim templates are immutable.
  */
 public final class InPlaceChange {
     private InPlaceChange() {
@@ -44,8 +45,10 @@ public final class InPlaceChange {
         return blockers;
     }
 
+    /** The static voters, or a dynamic quorum's controller endpoints (growing one in place is not built yet). */
     private static String voters(StatefulSet statefulSet) {
-        return KafkaManifests.environmentOf(statefulSet, "KAFKA_CONTROLLER_QUORUM_VOTERS");
+        String voters = KafkaManifests.environmentOf(statefulSet, KraftQuorum.VOTERS_ENV);
+        return voters != null ? voters : KafkaManifests.environmentOf(statefulSet, KraftQuorum.BOOTSTRAP_ENV);
     }
 
     private static int count(String voters) {

@@ -2,11 +2,14 @@ package common;
 
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.AffinityBuilder;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -84,9 +87,10 @@ public final class KafkaManifests {
     private final String clusterDomain;
     private final Platform platform;
     private final String restartMarker;
+    private final KraftQuorum quorum;
 
     /**
-     * For Kubernetes with the default cluster domain.
+     * For Kubernetes with the default cluster domain, and a new cluster's dynamic quorum.
      *
      * @param storageSize  the PVC size per broker, or null for the profile's
      * @param storageClass the PVCs' storage class, or null for the cluster's default
@@ -94,11 +98,12 @@ public final class KafkaManifests {
     public KafkaManifests(ClusterProfile profile, String namespace, String image, String storageSize,
             String storageClass) {
         this(profile, namespace, image, storageSize == null ? profile.storageSize : storageSize, storageClass,
-                KafkaEndpoints.DEFAULT_CLUSTER_DOMAIN, Platform.KUBERNETES, null);
+                KafkaEndpoints.DEFAULT_CLUSTER_DOMAIN, Platform.KUBERNETES, null, KraftQuorum.DYNAMIC);
     }
 
     private KafkaManifests(ClusterProfile profile, String namespace, String image, String storageSize,
-            String storageClass, String clusterDomain, Platform platform, String restartMarker) {
+            String storageClass, String clusterDomain, Platform platform, String restartMarker,
+            KraftQuorum quorum) {
         this.profile = profile;
         this.namespace = namespace;
         this.image = image;
@@ -107,18 +112,19 @@ public final class KafkaManifests {
         this.clusterDomain = clusterDomain;
         this.platform = platform;
         this.restartMarker = restartMarker;
+        this.quorum = quorum;
     }
 
     /** The same cluster for a Kubernetes whose DNS domain is not cluster.local. */
     public KafkaManifests withClusterDomain(String domain) {
         return new KafkaManifests(profile, namespace, image, storageSize, storageClass, domain, platform,
-                restartMarker);
+                restartMarker, quorum);
     }
 
     /** The same cluster for another platform (OpenShift assigns the pods' ids). */
     public KafkaManifests withPlatform(Platform target) {
         return new KafkaManifests(profile, namespace, image, storageSize, storageClass, clusterDomain, target,
-                restartMarker);
+                restartMarker, quorum);
     }
 
     /**
@@ -127,7 +133,17 @@ public final class KafkaManifests {
      */
     public KafkaManifests withRestartMarker(String marker) {
         return new KafkaManifests(profile, namespace, image, storageSize, storageClass, clusterDomain, platform,
-                marker);
+                marker, quorum);
+    }
+
+    /** The same cluster with the given quorum (a deployed cluster keeps the one it was formatted with). */
+    public KafkaManifests withQuorum(KraftQuorum kind) {
+        return new KafkaManifests(profile, namespace, image, storageSize, storageClass, clusterDomain, platform,
+                restartMarker, kind);
+    }
+
+    public KraftQuorum quorum() {
+        return quorum;
     }
 
     /** A variable of a deployed StatefulSet's Kafka container (CLUSTER_ID, the voters, ...), or null. */
@@ -273,11 +289,24 @@ public final class KafkaManifests {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
     }
 
-    /** The static KRaft voter set: every replica, addressed through the headless Service. */
-    public String quorumVoters() {
-        return IntStream.range(0, profile.replicas)
-                .mapToObj(i -> i + "@" + KafkaEndpoints.podHost(namespace, clusterDomain, i) + ":" + KafkaEndpoints.CONTROLLER_PORT)
-                .collect(Collectors.joining(","));
+    /** Every node's controller endpoint, through the headless Service: {@code id@host:port} for static voters. */
+    private List<String> controllers(boolean withIds) {
+        return IntStream.range(0, profile.replicas).mapToObj(i -> (withIds ? i + "@" : "")
+                + KafkaEndpoints.podHost(namespace, clusterDomain, i) + ":" + KafkaEndpoints.CONTROLLER_PORT).toList();
+    }
+
+    /**
+     * What deploy writes when it creates a cluster with a dynamic quorum: every node a first voter, each with a new
+     * directory id (kafka-storage.sh format --initial-controllers).
+     */
+    public ConfigMap formation() {
+        String voters = IntStream.range(0, profile.replicas).mapToObj(i -> controllers(true).get(i) + ":"
+                + org.apache.kafka.common.Uuid.randomUuid()).collect(Collectors.joining(","));
+        return new ConfigMapBuilder()
+                .withNewMetadata().withName(KraftQuorum.FORMATION).withNamespace(namespace).withLabels(labels())
+                .endMetadata()
+                .withData(Map.of(KraftQuorum.INITIAL_CONTROLLERS, voters))
+                .build();
     }
 
     private Container kafkaContainer() {
@@ -285,8 +314,7 @@ public final class KafkaManifests {
                 .withName("kafka")
                 .withImage(image)
                 .withCommand("/bin/sh", "-c", startScript())
-                .withEnv(environment().entrySet().stream().map(e -> new EnvVar(e.getKey(), e.getValue(), null))
-                        .toList())
+                .withEnv(containerEnvironment())
                 .withPorts(
                         containerPort("kafka", KafkaEndpoints.CLIENT_PORT),
                         containerPort("controller", KafkaEndpoints.CONTROLLER_PORT),
@@ -337,16 +365,33 @@ public final class KafkaManifests {
 
     /**
      * The node id and advertised addresses depend on the pod's ordinal, known only inside the pod: derive them from
-     * the host name (kafka-2 → 2), then hand over to the image's own entrypoint. POSIX sh, for any image shell.
+     * the host name (kafka-2 → 2), then start as the quorum needs (see {@link KraftQuorum#launch()}). POSIX sh, for
+     * any image shell.
      */
     public String startScript() {
-        return String.join("\n",
+        String host = "${HOSTNAME}." + podDomain();
+        List<String> lines = new ArrayList<>(List.of(
                 "ordinal=\"${HOSTNAME##*-}\"",
                 "export KAFKA_NODE_ID=\"$ordinal\"",
-                "export KAFKA_ADVERTISED_LISTENERS=\"PLAINTEXT://${HOSTNAME}." + podDomain()
-                        + ":" + KafkaEndpoints.CLIENT_PORT
-                        + ",PORT_FORWARD://localhost:$((" + KafkaEndpoints.PORT_FORWARD_BASE + " + ordinal))\"",
-                "exec " + IMAGE_ENTRYPOINT);
+                "export KAFKA_ADVERTISED_LISTENERS=\"PLAINTEXT://" + host + ":" + KafkaEndpoints.CLIENT_PORT
+                        + (quorum.advertisesController() ? ",CONTROLLER://" + host + ":"
+                                + KafkaEndpoints.CONTROLLER_PORT : "")
+                        + ",PORT_FORWARD://localhost:$((" + KafkaEndpoints.PORT_FORWARD_BASE + " + ordinal))\""));
+        lines.addAll(quorum.prepare());
+        lines.addAll(quorum.launch());
+        return String.join("\n", lines);
+    }
+
+    /** The variables below, and for a dynamic quorum the formation's voters while there is one. */
+    private List<EnvVar> containerEnvironment() {
+        List<EnvVar> variables = new ArrayList<>(environment().entrySet().stream()
+                .map(e -> new EnvVar(e.getKey(), e.getValue(), null)).toList());
+        if (quorum == KraftQuorum.DYNAMIC) {
+            variables.add(new EnvVarBuilder().withName(KraftQuorum.INITIAL_CONTROLLERS_ENV).withNewValueFrom()
+                    .withNewConfigMapKeyRef(KraftQuorum.INITIAL_CONTROLLERS, KraftQuorum.FORMATION, true)
+                    .endValueFrom().build());
+        }
+        return variables;
     }
 
     /**
@@ -365,7 +410,7 @@ public final class KafkaManifests {
         env.put("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PORT_FORWARD:PLAINTEXT");
         env.put("KAFKA_INTER_BROKER_LISTENER_NAME", "PLAINTEXT");
         env.put("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER");
-        env.put("KAFKA_CONTROLLER_QUORUM_VOTERS", quorumVoters());
+        quorum.addEnvironment(env, controllers(quorum == KraftQuorum.STATIC));
         env.put("KAFKA_LOG_DIRS", LOG_DIR);
         env.put("KAFKA_DEFAULT_REPLICATION_FACTOR", String.valueOf(replication));
         env.put("KAFKA_MIN_INSYNC_REPLICAS", minIsr);
@@ -385,9 +430,14 @@ public final class KafkaManifests {
         return new ResourceRequirementsBuilder().withRequests(amounts).withLimits(amounts).build();
     }
 
+    /** Labelled with a dynamic quorum (a static cluster's template, immutable, stays as it was deployed). */
     private PersistentVolumeClaim dataVolumeClaim() {
+        Map<String, String> claimLabels = new LinkedHashMap<>(labels());
+        if (quorum == KraftQuorum.DYNAMIC) {
+            claimLabels.put(KraftQuorum.LABEL, quorum.label());
+        }
         return new PersistentVolumeClaimBuilder()
-                .withNewMetadata().withName(DATA_VOLUME).withLabels(labels()).endMetadata()
+                .withNewMetadata().withName(DATA_VOLUME).withLabels(claimLabels).endMetadata()
                 .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName(storageClass)
                 .withNewResources().withRequests(Map.of("storage", new Quantity(storageSize))).endResources()
                 .endSpec()

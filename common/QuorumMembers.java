@@ -25,6 +25,17 @@ public final class QuorumMembers {
         return facts;
     }
 
+    /**
+     * Voters whose node now runs on other storage: an observer with the voter's id and another directory id (a
+     * replaced disk, formatted anew). The quorum still counts the old voter, which no longer exists.
+     */
+    public static List<Integer> replacedVoters(QuorumInfo quorum) {
+        return quorum.voters().stream().filter(voter -> quorum.observers().stream().anyMatch(observer ->
+                observer.replicaId() == voter.replicaId()
+                        && !observer.replicaDirectoryId().equals(voter.replicaDirectoryId())))
+                .map(QuorumInfo.ReplicaState::replicaId).toList();
+    }
+
     private static List<Map<String, Object>> members(List<QuorumInfo.ReplicaState> replicas, long leaderEnd,
             long nowMillis) {
         return replicas.stream().map(replica -> {

@@ -41,6 +41,7 @@ public final class Teardown {
         List<HasMetadata> candidates = new ArrayList<>(List.of(manifests.statefulSet()));
         manifests.namespaced().stream().filter(object -> !(object instanceof StatefulSet)).forEach(candidates::add);
         candidates.addAll(manifests.unrendered());
+        candidates.add(manifests.formation());
         for (HasMetadata rendered : candidates) {
             HasMetadata found = get(rendered);
             if (found != null) {

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import common.ClusterProfile;
 import common.KafkaManifests;
+import common.KraftQuorum;
 import common.Platform;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
@@ -67,6 +69,8 @@ class DeployApplyTest {
         assertEquals(((StatefulSet) expected.get(3)).getSpec(), statefulSet.getSpec());
         assertTrue(result.stdout().startsWith("deploy prod: 5 created"), result.stdout());
         assertTrue(result.stdout().contains("kafka.apply-all.svc.cluster.local:9092"), result.stdout());
+        // A new cluster: its first voters, for the pods' first start, until the quorum has formed.
+        assertEquals(3, formation("apply-all").split(",").length, formation("apply-all"));
         assertEquals(1, result.stdout().lines().count(), result.stdout());
         assertEquals("", result.stderr(), "stderr is silent on success when piped");
     }
@@ -93,10 +97,51 @@ class DeployApplyTest {
                 null, null).all();
         Map<String, String> before = resourceVersions(objects);
 
+        String formation = formation("twice");
         Scripts.Result second = deploy("-n", "twice", "--no-wait");
         assertEquals(0, second.exitCode(), second.toString());
         assertEquals(before, resourceVersions(objects));
+        assertEquals(formation, formation("twice"), "the first voters are chosen once, when the cluster is made");
         assertTrue(second.stdout().startsWith("deploy dev: 4 unchanged"), second.stdout());
+    }
+
+    /** The formation's first voters in a namespace, or null when there is none. */
+    private String formation(String namespace) {
+        ConfigMap formation = api.client().configMaps().inNamespace(namespace).withName(KraftQuorum.FORMATION).get();
+        return formation == null ? null : formation.getData().get(KraftQuorum.INITIAL_CONTROLLERS);
+    }
+
+    @Test
+    void aClusterDeployedWithStaticVotersKeepsThem() {
+        KafkaManifests old = new KafkaManifests(ClusterProfile.DEV, "static", KafkaManifests.DEFAULT_IMAGE, null,
+                null).withQuorum(KraftQuorum.STATIC);
+        api.client().namespaces().resource(old.namespace()).create();
+        old.namespaced().forEach(object -> api.client().resource(object).create());
+
+        Scripts.Result result = deploy("dev", "-n", "static", "--no-wait");
+        assertEquals(0, result.exitCode(), result.toString());
+        StatefulSet statefulSet = api.client().apps().statefulSets().inNamespace("static").withName("kafka").get();
+        assertEquals(KraftQuorum.STATIC, KraftQuorum.of(statefulSet));
+        assertEquals(old.statefulSet().getSpec().getTemplate(), statefulSet.getSpec().getTemplate());
+        assertNull(formation("static"), "an existing cluster is never formed again");
+    }
+
+    @Test
+    void volumesKeptFromAStaticClusterBringItBackStatic() {
+        // deploy --delete keeps the volumes; claims without the quorum label were formatted with static voters.
+        api.client().namespaces().resource(new KafkaManifests(ClusterProfile.DEV, "kept", KafkaManifests
+                .DEFAULT_IMAGE, null, null).namespace()).create();
+        api.client().persistentVolumeClaims().inNamespace("kept").resource(new PersistentVolumeClaimBuilder()
+                .withNewMetadata().withName("data-kafka-0").withLabels(Map.of("app", "kafka",
+                        "app.kubernetes.io/managed-by", "kafka-k8s-setup")).endMetadata()
+                .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+                .withRequests(Map.of("storage", new Quantity("1Gi"))).endResources().endSpec().build()).create();
+
+        Scripts.Result result = deploy("dev", "-n", "kept", "--no-wait");
+        assertEquals(0, result.exitCode(), result.toString());
+        StatefulSet statefulSet = api.client().apps().statefulSets().inNamespace("kept").withName("kafka").get();
+        assertEquals(KraftQuorum.STATIC, KraftQuorum.of(statefulSet));
+        assertNull(formation("kept"), "the data exists: no first voters");
     }
 
     @Test
@@ -152,6 +197,7 @@ class DeployApplyTest {
         assertFalse(uid.equals(statefulSet.getMetadata().getUid()), "a new StatefulSet");
         assertEquals(3, statefulSet.getSpec().getReplicas());
         assertTrue(api.client().persistentVolumeClaims().inNamespace("recreate").list().getItems().isEmpty());
+        assertEquals(3, formation("recreate").split(",").length, "a new cluster, new first voters");
         assertNotNull(api.client().resources(PodDisruptionBudget.class).inNamespace("recreate").withName("kafka")
                 .get());
     }
@@ -274,6 +320,7 @@ class DeployApplyTest {
         assertEquals(0, result.exitCode(), result.toString());
         assertTrue(result.stdout().matches("deploy dev: 4 created; 1/1 brokers ready in [0-9.]+s; bootstrap "
                 + "kafka.becomes-ready.svc.cluster.local:9092\n"), result.stdout());
+        assertNull(formation("becomes-ready"), "every broker Ready: the quorum has formed, the formation is gone");
         assertTrue(result.stderr().contains("waiting for brokers: 0/1 Ready"), "plain progress lines when piped "
                 + "with --verbose: " + result.stderr());
         assertTrue(Tokens.count(result.stdout()) <= 50, result.stdout());

@@ -76,6 +76,24 @@ abstract class KafkaClusterContract {
                     .collect(Collectors.toSet());
             assertEquals(expectedIds(), voters);
             assertTrue(voters.contains(quorum.leaderId()), "a leader is elected among the voters: " + quorum);
+            assertEquals(List.of(), quorum.observers(), "every node is a voter: " + quorum);
+        }
+    }
+
+    /** KIP-853: the voters are the formation's, each with the directory id deploy chose; kraft.version 1. */
+    @Test
+    void theQuorumIsDynamicWithTheFormationsVoters() throws Exception {
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            QuorumInfo quorum = admin.describeMetadataQuorum().quorumInfo().get(20, TimeUnit.SECONDS);
+            Set<String> voters = quorum.voters().stream()
+                    .map(voter -> voter.replicaId() + ":" + voter.replicaDirectoryId()).collect(Collectors.toSet());
+            Set<String> formation = java.util.Arrays.stream(nodes.initialControllers().split(","))
+                    .map(voter -> voter.substring(0, voter.indexOf('@')) + ":"
+                            + voter.substring(voter.lastIndexOf(':') + 1)).collect(Collectors.toSet());
+            assertEquals(formation, voters);
+            short kraftVersion = admin.describeFeatures().featureMetadata().get(20, TimeUnit.SECONDS)
+                    .finalizedFeatures().get("kraft.version").maxVersionLevel();
+            assertEquals(1, kraftVersion, "a dynamic quorum");
         }
     }
 

@@ -159,7 +159,8 @@ class LeastPrivilegeTest {
 
         Scripts.Result dryRun = run("deploy.java", "--delete", "--dry-run", "-n", "teardown");
         assertEquals(0, dryRun.exitCode(), dryRun.toString());
-        assertEquals("deploy --delete: would delete 4 objects; kept 3 volumes (data-kafka-0..; --delete-data "
+        // Deployed without waiting, the cluster never formed: its formation ConfigMap is still there.
+        assertEquals("deploy --delete: would delete 5 objects; kept 3 volumes (data-kafka-0..; --delete-data "
                 + "deletes them)\n", dryRun.stdout());
         assertEquals(3, api.client().services().inNamespace("teardown").list().getItems().size()
                 + api.client().apps().statefulSets().inNamespace("teardown").list().getItems().size(),
@@ -168,7 +169,7 @@ class LeastPrivilegeTest {
         Scripts.Result deleted = run("deploy.java", "--delete", "-n", "teardown", "--json");
         assertEquals(0, deleted.exitCode(), deleted.toString());
         assertTrue(deleted.stdout().contains("\"deleted\":[\"StatefulSet kafka\",\"Service kafka-headless\","
-                + "\"Service kafka\",\"PodDisruptionBudget kafka\"]"), deleted.stdout());
+                + "\"Service kafka\",\"PodDisruptionBudget kafka\",\"ConfigMap kafka-formation\"]"), deleted.stdout());
         assertNull(api.client().apps().statefulSets().inNamespace("teardown").withName("kafka").get());
         assertEquals(List.of(), api.client().services().inNamespace("teardown").list().getItems());
         assertEquals(4, api.client().persistentVolumeClaims().inNamespace("teardown").list().getItems().size(),

@@ -2,6 +2,7 @@ package tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,8 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import common.ClusterProfile;
 import common.InPlaceChange;
 import common.KafkaManifests;
+import common.KraftQuorum;
 import common.Platform;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -20,6 +23,7 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -37,7 +41,7 @@ class ManifestsTest {
     }
 
     private static Map<String, String> env(StatefulSet statefulSet) {
-        return kafkaContainer(statefulSet).getEnv().stream()
+        return kafkaContainer(statefulSet).getEnv().stream().filter(e -> e.getValueFrom() == null)
                 .collect(Collectors.toMap(e -> e.getName(), e -> e.getValue()));
     }
 
@@ -100,16 +104,65 @@ class ManifestsTest {
         assertEquals(manifests.clusterId(), env.get("CLUSTER_ID"));
         assertFalse(env.values().stream().anyMatch(v -> v.contains("/tmp") || v.contains("localhost")),
                 "nothing may fall back to the image's localhost or /tmp defaults: " + env);
-        String voters = env.get("KAFKA_CONTROLLER_QUORUM_VOTERS");
-        for (int i = 0; i < profile.replicas; i++) {
-            assertTrue(voters.contains(i + "@kafka-" + i + ".kafka-headless.kafka.svc.cluster.local:9093"), voters);
-        }
-        assertEquals(profile.replicas, voters.split(",").length);
+        // A new cluster's quorum is dynamic: no static voters, every node's controller endpoint to bootstrap from.
+        assertNull(env.get("KAFKA_CONTROLLER_QUORUM_VOTERS"));
+        List<String> bootstrap = List.of(env.get("KAFKA_CONTROLLER_QUORUM_BOOTSTRAP_SERVERS").split(","));
+        assertEquals(IntStream.range(0, profile.replicas)
+                .mapToObj(i -> "kafka-" + i + ".kafka-headless.kafka.svc.cluster.local:9093").toList(), bootstrap);
         String script = kafkaContainer(manifests.statefulSet()).getCommand().get(2);
         assertTrue(script.contains("KAFKA_NODE_ID=\"$ordinal\""), "node id from the pod ordinal: " + script);
-        assertTrue(script.contains("PLAINTEXT://${HOSTNAME}.kafka-headless.kafka.svc.cluster.local:9092"),
-                "each broker advertises its own pod DNS name: " + script);
+        assertTrue(script.contains("PLAINTEXT://${HOSTNAME}.kafka-headless.kafka.svc.cluster.local:9092"
+                + ",CONTROLLER://${HOSTNAME}.kafka-headless.kafka.svc.cluster.local:9093"),
+                "each node advertises its own pod DNS name, the controller too (voters are added by it): " + script);
+        assertTrue(script.endsWith("exec /opt/kafka/bin/kafka-server-start.sh /opt/kafka/config/server.properties"),
+                script);
+        // The first voters come from the formation ConfigMap, while it exists.
+        EnvVar initial = kafkaContainer(manifests.statefulSet()).getEnv().stream()
+                .filter(e -> e.getName().equals("INITIAL_CONTROLLERS")).findFirst().orElseThrow();
+        assertEquals("kafka-formation", initial.getValueFrom().getConfigMapKeyRef().getName());
+        assertEquals("initial-controllers", initial.getValueFrom().getConfigMapKeyRef().getKey());
+        assertTrue(initial.getValueFrom().getConfigMapKeyRef().getOptional());
+        assertEquals("dynamic", manifests.statefulSet().getSpec().getVolumeClaimTemplates().get(0).getMetadata()
+                .getLabels().get("kafka-k8s-setup/quorum"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(ClusterProfile.class)
+    void theFormationNamesEveryNodeAsAFirstVoterWithItsOwnNewDirectory(ClusterProfile profile) {
+        KafkaManifests manifests = render(profile);
+        String voters = manifests.formation().getData().get("initial-controllers");
+        List<String> entries = List.of(voters.split(","));
+        assertEquals(profile.replicas, entries.size(), voters);
+        for (int i = 0; i < profile.replicas; i++) {
+            assertTrue(entries.get(i).matches(i + "@kafka-" + i
+                    + "\\.kafka-headless\\.kafka\\.svc\\.cluster\\.local:9093:[A-Za-z0-9_-]{22}"), voters);
+        }
+        assertEquals(profile.replicas, entries.stream().map(entry -> entry.substring(entry.lastIndexOf(':')))
+                .distinct().count(), "a directory id per node: " + voters);
+        assertNotEquals(voters, manifests.formation().getData().get("initial-controllers"),
+                "new ids for every new cluster");
+        assertEquals("kafka-k8s-setup", manifests.formation().getMetadata().getLabels()
+                .get("app.kubernetes.io/managed-by"));
+    }
+
+    @Test
+    void aStaticClusterKeepsItsVotersAndTheImagesEntrypoint() {
+        KafkaManifests manifests = render(ClusterProfile.PROD).withQuorum(KraftQuorum.STATIC);
+        StatefulSet statefulSet = manifests.statefulSet();
+        Map<String, String> env = env(statefulSet);
+        assertEquals("0@kafka-0.kafka-headless.kafka.svc.cluster.local:9093,1@kafka-1.kafka-headless.kafka.svc"
+                + ".cluster.local:9093,2@kafka-2.kafka-headless.kafka.svc.cluster.local:9093",
+                env.get("KAFKA_CONTROLLER_QUORUM_VOTERS"));
+        assertNull(env.get("KAFKA_CONTROLLER_QUORUM_BOOTSTRAP_SERVERS"));
+        String script = kafkaContainer(statefulSet).getCommand().get(2);
         assertTrue(script.endsWith("exec /etc/kafka/docker/run"), "hands over to the image's entrypoint");
+        assertFalse(script.contains("CONTROLLER://") || script.contains("INITIAL_CONTROLLERS"), script);
+        assertEquals(List.of("CLUSTER_ID"), kafkaContainer(statefulSet).getEnv().stream().map(EnvVar::getName)
+                .filter(name -> name.equals("CLUSTER_ID") || name.equals("INITIAL_CONTROLLERS")).toList());
+        assertNull(statefulSet.getSpec().getVolumeClaimTemplates().get(0).getMetadata().getLabels()
+                .get("kafka-k8s-setup/quorum"), "the deployed (immutable) claim template stays as it was");
+        assertEquals(KraftQuorum.STATIC, KraftQuorum.of(statefulSet));
+        assertEquals(KraftQuorum.DYNAMIC, KraftQuorum.of(render(ClusterProfile.PROD).statefulSet()));
     }
 
     @Test
@@ -255,8 +308,10 @@ class ManifestsTest {
     void anotherClusterDomainReachesTheVotersAndAdvertisedListeners() {
         KafkaManifests manifests = render(ClusterProfile.PROD).withClusterDomain("corp.internal");
         StatefulSet statefulSet = manifests.statefulSet();
-        assertTrue(env(statefulSet).get("KAFKA_CONTROLLER_QUORUM_VOTERS")
-                .contains("0@kafka-0.kafka-headless.kafka.svc.corp.internal:9093"));
+        assertTrue(env(statefulSet).get("KAFKA_CONTROLLER_QUORUM_BOOTSTRAP_SERVERS")
+                .contains("kafka-0.kafka-headless.kafka.svc.corp.internal:9093"));
+        assertTrue(manifests.formation().getData().get("initial-controllers")
+                .contains("0@kafka-0.kafka-headless.kafka.svc.corp.internal:9093:"));
         assertTrue(kafkaContainer(statefulSet).getCommand().get(2)
                 .contains("PLAINTEXT://${HOSTNAME}.kafka-headless.kafka.svc.corp.internal:9092"));
         assertEquals("kafka.kafka.svc.corp.internal:9092", manifests.clientBootstrap());

@@ -2,6 +2,8 @@ package tests.support;
 
 import common.KafkaEndpoints;
 import common.KafkaManifests;
+import common.KraftQuorum;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -58,9 +60,13 @@ public final class KafkaNodes implements AutoCloseable {
     private final int[] starts;
     /** What each node's process gets, mapped to this machine; the same on every (re)start, as a pod's env is. */
     private final Map<Integer, Map<String, String>> environments = new HashMap<>();
+    /** The formation ConfigMap deploy wrote for this cluster, while it exists. */
+    private ConfigMap formation;
 
     private KafkaNodes(KafkaManifests manifests, Map<String, String> testSettings, Path workDir) {
         this.manifests = manifests;
+        // Deploy creates a new cluster with its formation; a static quorum needs none.
+        this.formation = manifests.quorum() == KraftQuorum.DYNAMIC ? manifests.formation() : null;
         this.testSettings = testSettings;
         this.statefulSet = manifests.statefulSet();
         this.replicas = statefulSet.getSpec().getReplicas();
@@ -160,6 +166,30 @@ public final class KafkaNodes implements AutoCloseable {
                 process.destroyForcibly().waitFor();
             }
             processes[i] = null;
+        }
+    }
+
+    /** The formation's first voters, while deploy has not yet deleted it; null after {@link #endFormation()}. */
+    public String initialControllers() {
+        return formation == null ? null : formation.getData().get(KraftQuorum.INITIAL_CONTROLLERS);
+    }
+
+    /** What deploy does once every broker is Ready: the formation is gone, pods started from now on read none. */
+    public synchronized void endFormation() {
+        formation = null;
+        environments.clear();
+    }
+
+    /** A stopped node's volume replaced by an empty one, as after a lost disk or a deleted claim. */
+    public void replaceVolume(int node) {
+        if (running(node)) {
+            throw new IllegalStateException("node " + node + " is running");
+        }
+        try (var claims = Files.list(workDir.resolve("node-" + node))) {
+            claims.filter(path -> path.getFileName().toString().startsWith("claim-"))
+                    .forEach(KafkaNodes::deleteRecursively);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -274,10 +304,25 @@ public final class KafkaNodes implements AutoCloseable {
                 "--mounted-configs-dir", filesystem.directory(IMAGE_MOUNTED_CONFIGS_DIR).toString(),
                 "--final-configs-dir", filesystem.directory(IMAGE_CONFIG_DIR).toString());
         Scripts.Result result = runClean(setup, environment, Duration.ofMinutes(2));
-        // The image's launch script tolerates exactly this on a restarted pod's volume.
-        boolean reusedVolume = (result.stdout() + result.stderr()).contains("already formatted");
-        if (result.exitCode() != 0 && !reusedVolume) {
-            throw new AssertionError("storage setup failed for node " + node + ": " + result);
+        String output = result.stdout() + result.stderr();
+        if (manifests.quorum() == KraftQuorum.STATIC) {
+            // The image's launch script tolerates exactly this on a restarted pod's volume.
+            if (result.exitCode() != 0 && !output.contains("already formatted")) {
+                throw new AssertionError("storage setup failed for node " + node + ": " + result);
+            }
+            return;
+        }
+        // The pod's own launch (KraftQuorum.launch): setup tolerated only for its refusal to format, then the format.
+        if (result.exitCode() != 0 && !output.contains(KraftQuorum.SETUP_REFUSAL)) {
+            throw new AssertionError("setup failed for node " + node + ": " + result);
+        }
+        List<String> format = new ArrayList<>(List.of(javaExecutable(), "-cp", classpath(),
+                "kafka.tools.StorageTool", "format", "--cluster-id", environment.get("CLUSTER_ID"), "--config",
+                hostPath(node, IMAGE_CONFIG_DIR + "/server.properties").toString(), "--ignore-formatted"));
+        format.addAll(List.of(environment.get("FORMAT_QUORUM").split(" ")));
+        Scripts.Result formatted = runClean(format, environment, Duration.ofMinutes(2));
+        if (formatted.exitCode() != 0) {
+            throw new AssertionError("format failed for node " + node + ": " + formatted);
         }
     }
 
@@ -331,12 +376,28 @@ public final class KafkaNodes implements AutoCloseable {
     public Map<String, String> podEnvironment(int node) {
         Map<String, String> environment = new LinkedHashMap<>();
         for (EnvVar variable : container.getEnv()) {
-            environment.put(variable.getName(), variable.getValue());
+            if (variable.getValueFrom() == null) {
+                environment.put(variable.getName(), variable.getValue());
+            } else {
+                // The kubelet resolves an optional ConfigMap key: the value while the ConfigMap has it, else unset.
+                var key = variable.getValueFrom().getConfigMapKeyRef();
+                if (!KraftQuorum.FORMATION.equals(key.getName()) || !Boolean.TRUE.equals(key.getOptional())) {
+                    throw new AssertionError("unexpected variable source " + variable);
+                }
+                if (formation != null && formation.getData().get(key.getKey()) != null) {
+                    environment.put(variable.getName(), formation.getData().get(key.getKey()));
+                }
+            }
         }
         environment.put("HOSTNAME", KafkaEndpoints.podName(node));
         List<String> command = new ArrayList<>(container.getCommand());
         String script = command.get(command.size() - 1);
-        command.set(command.size() - 1, script.replace("exec " + KafkaManifests.IMAGE_ENTRYPOINT, "exec env -0"));
+        // Everything up to the launch runs as in the pod; the launch itself is what setUp and launch model.
+        String launch = String.join("\n", manifests.quorum().launch());
+        if (!script.endsWith(launch)) {
+            throw new AssertionError("the start script does not end with the launch the model knows:\n" + script);
+        }
+        command.set(command.size() - 1, script.substring(0, script.length() - launch.length()) + "exec env -0");
         Scripts.Result result = runClean(command, environment, Duration.ofSeconds(20));
         if (result.exitCode() != 0) {
             throw new AssertionError("the container's start command failed: " + result);
