@@ -4,7 +4,7 @@ import io.fabric8.kubernetes.api.model.AuthInfo;
 import io.fabric8.kubernetes.api.model.Config;
 import io.fabric8.kubernetes.api.model.NamedAuthInfo;
 import io.fabric8.kubernetes.api.model.NamedContext;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -73,7 +73,8 @@ final class Kubeconfig {
             if (text.isBlank()) {
                 return null;
             }
-            return new KubernetesSerialization().unmarshal(text, Config.class);
+            // The client's own shared mapper, which Config.autoConfigure reads the files with next: built once.
+            return Serialization.unmarshal(text, Config.class);
         } catch (IOException | RuntimeException e) {
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new CommandFailure("cannot read the kubeconfig " + file + ": "
