@@ -88,7 +88,22 @@ public final class KafkaNodes implements AutoCloseable {
      * for what a real cluster has and a test machine lacks (e.g. a backlog too large to replicate in one fetch).
      */
     public static KafkaNodes start(KafkaManifests manifests, Map<String, String> testSettings) throws Exception {
+        return start(manifests, testSettings, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #start(KafkaManifests, Map)}, with only the first {@code firstVoters} nodes in the formation: the
+     * others format as observers, as pods added to a running cluster do (deploy scaling up), and wait to be added.
+     */
+    public static KafkaNodes start(KafkaManifests manifests, Map<String, String> testSettings, int firstVoters)
+            throws Exception {
         KafkaNodes nodes = new KafkaNodes(manifests, testSettings, Files.createTempDirectory("kafka-nodes"));
+        if (nodes.formation != null) {
+            String voters = nodes.formation.getData().get(KraftQuorum.INITIAL_CONTROLLERS);
+            nodes.formation = new io.fabric8.kubernetes.api.model.ConfigMapBuilder(nodes.formation)
+                    .withData(Map.of(KraftQuorum.INITIAL_CONTROLLERS, java.util.Arrays.stream(voters.split(","))
+                            .limit(firstVoters).collect(Collectors.joining(",")))).build();
+        }
         try {
             for (int i = 0; i < nodes.replicas; i++) {
                 nodes.setUp(i);
@@ -111,6 +126,11 @@ public final class KafkaNodes implements AutoCloseable {
     /** The address a node's client listener binds and advertises here. */
     public String clientAddress(int node) {
         return "127.0.0.1:" + hostPort(node, KafkaEndpoints.CLIENT_PORT);
+    }
+
+    /** Where the node's controller listener binds and advertises here. */
+    public String controllerAddress(int node) {
+        return "127.0.0.1:" + hostPort(node, KafkaEndpoints.CONTROLLER_PORT);
     }
 
     /** Where a port-forward for this node would listen (its port-forward listener, reached directly here). */

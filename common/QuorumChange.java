@@ -1,0 +1,188 @@
+package common;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.QuorumInfo;
+import org.apache.kafka.clients.admin.RaftVoterEndpoint;
+
+/**
+ * Changes a dynamic KRaft quorum's voters through the Admin API (brokers forward the requests to the active
+ * controller), one voter at a time, each change waited for. Every method looks first and refuses, changing nothing,
+ * when the quorum is not in a state to take the change; run again after an interruption, it carries on where the
+ * quorum is.
+ */
+public final class QuorumChange {
+    /** A voter or observer counts as caught up when it reached the leader's log end this recently. */
+    static final long CAUGHT_UP_MS = 5_000;
+    /** ... and fetched from it this recently (followers and observers fetch continuously). */
+    static final long FETCHING_MS = 3_000;
+    private final KafkaAccess kafka;
+    private final IntFunction<RaftVoterEndpoint> controllerEndpoint;
+    private final Consumer<String> progress;
+
+    /** {@code controllerEndpoint}: where node {@code id}'s controller listener is reached (its pod DNS name). */
+    public QuorumChange(KafkaAccess kafka, IntFunction<RaftVoterEndpoint> controllerEndpoint,
+            Consumer<String> progress) {
+        this.kafka = kafka;
+        this.controllerEndpoint = controllerEndpoint;
+        this.progress = progress;
+    }
+
+    /** Controller listener {@code CONTROLLER} on port 9093 of pod {@code kafka-<id>}. */
+    public static IntFunction<RaftVoterEndpoint> podEndpoints(String namespace, String clusterDomain) {
+        return id -> new RaftVoterEndpoint("CONTROLLER", KafkaEndpoints.podHost(namespace, clusterDomain, id),
+                KafkaEndpoints.CONTROLLER_PORT);
+    }
+
+    /**
+     * Makes every node of {@code ids} a voter. Refuses unless every current voter and every node to add (running as
+     * an observer) is caught up; then adds the observers one at a time, lowest id first, each once it has caught up.
+     * A node whose voter entry names other storage (its disk was replaced) is refused: see {@link #replace}.
+     *
+     * @return the ids it added; empty when all were voters already
+     */
+    public List<Integer> addVoters(Set<Integer> ids, long deadline) {
+        QuorumInfo quorum = quorum();
+        List<Integer> replaced = QuorumMembers.replacedVoters(quorum).stream().filter(ids::contains).toList();
+        if (!replaced.isEmpty()) {
+            throw new CommandFailure("voter " + join(replaced) + " runs on new storage; replace it first");
+        }
+        Set<Integer> voters = ids(quorum.voters());
+        List<Integer> toAdd = ids.stream().filter(id -> !voters.contains(id)).sorted().toList();
+        requireCaughtUp(quorum, toAdd, "cannot add voters");
+        List<Integer> added = new ArrayList<>();
+        for (int id : toAdd) {
+            QuorumInfo.ReplicaState observer = awaitCaughtUpObserver(id, deadline);
+            progress.accept("adding node " + id + " to the KRaft voters (" + (voters.size() + added.size()) + " → "
+                    + (voters.size() + added.size() + 1) + ")");
+            kafka.await(kafka.admin().addRaftVoter(id, observer.replicaDirectoryId(),
+                    Set.of(controllerEndpoint.apply(id))).all(), "adding voter " + id);
+            awaitQuorum(q -> ids(q.voters()).contains(id), deadline, "node " + id + " to show as a voter");
+            added.add(id);
+        }
+        return added;
+    }
+
+    /**
+     * Removes the voters {@code ids}, one at a time, highest first. Refuses unless every voter that stays is caught
+     * up, and never removes the last one.
+     *
+     * @return the ids it removed; empty when none was a voter
+     */
+    public List<Integer> removeVoters(Set<Integer> ids, long deadline) {
+        QuorumInfo quorum = quorum();
+        List<QuorumInfo.ReplicaState> toRemove = quorum.voters().stream().filter(v -> ids.contains(v.replicaId()))
+                .sorted((a, b) -> b.replicaId() - a.replicaId()).toList();
+        if (!toRemove.isEmpty() && toRemove.size() == quorum.voters().size()) {
+            throw new CommandFailure("cannot remove every KRaft voter (" + join(ids(quorum.voters())) + ")");
+        }
+        List<Integer> staying = quorum.voters().stream().map(QuorumInfo.ReplicaState::replicaId)
+                .filter(id -> !ids.contains(id)).toList();
+        requireCaughtUp(quorum, staying, "cannot remove voters");
+        List<Integer> removed = new ArrayList<>();
+        for (QuorumInfo.ReplicaState voter : toRemove) {
+            int id = voter.replicaId();
+            progress.accept("removing node " + id + " from the KRaft voters");
+            kafka.await(kafka.admin().removeRaftVoter(id, voter.replicaDirectoryId()).all(),
+                    "removing voter " + id);
+            awaitQuorum(q -> !ids(q.voters()).contains(id), deadline, "node " + id + " to leave the voters");
+            removed.add(id);
+        }
+        return removed;
+    }
+
+    /**
+     * A node back on new storage (an observer with its old voter's id, see {@link QuorumMembers#replacedVoters}):
+     * removes the old voter, then adds the node as it is now, once caught up.
+     */
+    public void replace(int id, long deadline) {
+        QuorumInfo quorum = quorum();
+        if (!QuorumMembers.replacedVoters(quorum).contains(id)) {
+            throw new CommandFailure("node " + id + " is not a voter on replaced storage");
+        }
+        QuorumInfo.ReplicaState old = quorum.voters().stream().filter(v -> v.replicaId() == id).findFirst()
+                .orElseThrow();
+        requireCaughtUp(quorum, ids(quorum.voters()).stream().filter(v -> v != id).toList(), "cannot replace "
+                + "voter " + id);
+        progress.accept("removing node " + id + "'s old storage from the KRaft voters");
+        kafka.await(kafka.admin().removeRaftVoter(id, old.replicaDirectoryId()).all(), "removing voter " + id);
+        awaitQuorum(q -> !ids(q.voters()).contains(id), deadline, "node " + id + "'s old copy to leave the voters");
+        addVoters(Set.of(id), deadline);
+    }
+
+    /**
+     * Every node of {@code ids} is a registered, unfenced broker (a stopped one is fenced within the broker session
+     * timeout) and, as a voter or observer, fetching from the leader and at its log end within the last seconds.
+     */
+    private void requireCaughtUp(QuorumInfo quorum, List<Integer> ids, String refusal) {
+        Set<Integer> brokers = kafka.await(kafka.admin().describeCluster().nodes(), "reading the brokers").stream()
+                .map(org.apache.kafka.common.Node::id).collect(Collectors.toSet());
+        List<Integer> down = ids.stream().filter(id -> !brokers.contains(id)).toList();
+        if (!down.isEmpty()) {
+            throw new CommandFailure(refusal + ": node " + join(down) + " is down (not a registered broker); "
+                    + "nothing changed");
+        }
+        long now = System.currentTimeMillis();
+        List<Integer> behind = ids.stream().filter(id -> member(quorum, id).filter(member -> recent(
+                member.lastFetchTimestamp(), now, FETCHING_MS) && recent(member.lastCaughtUpTimestamp(), now,
+                        CAUGHT_UP_MS)).isEmpty()).toList();
+        if (!behind.isEmpty()) {
+            throw new CommandFailure(refusal + ": node " + join(behind) + " is not caught up with the quorum leader "
+                    + quorum.leaderId() + " (down, starting, or lagging); nothing changed");
+        }
+    }
+
+    private static boolean recent(java.util.OptionalLong timestamp, long now, long withinMs) {
+        return timestamp.isPresent() && now - timestamp.getAsLong() <= withinMs;
+    }
+
+    private QuorumInfo.ReplicaState awaitCaughtUpObserver(int id, long deadline) {
+        QuorumInfo quorum = awaitQuorum(q -> q.observers().stream().anyMatch(o -> o.replicaId() == id
+                && o.lastCaughtUpTimestamp().isPresent()
+                && System.currentTimeMillis() - o.lastCaughtUpTimestamp().getAsLong() <= CAUGHT_UP_MS),
+                deadline, "node " + id + " to catch up as an observer");
+        return quorum.observers().stream().filter(o -> o.replicaId() == id).findFirst().orElseThrow();
+    }
+
+    private QuorumInfo awaitQuorum(java.util.function.Predicate<QuorumInfo> condition, long deadline, String what) {
+        while (true) {
+            QuorumInfo quorum = quorum();
+            if (condition.test(quorum)) {
+                return quorum;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new CommandFailure("timed out waiting for " + what);
+            }
+            progress.accept("waiting for " + what);
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CommandFailure("interrupted waiting for " + what);
+            }
+        }
+    }
+
+    private QuorumInfo quorum() {
+        return kafka.await(kafka.admin().describeMetadataQuorum().quorumInfo(), "reading the quorum");
+    }
+
+    private static Optional<QuorumInfo.ReplicaState> member(QuorumInfo quorum, int id) {
+        return java.util.stream.Stream.concat(quorum.voters().stream(), quorum.observers().stream())
+                .filter(member -> member.replicaId() == id).findFirst();
+    }
+
+    private static Set<Integer> ids(List<QuorumInfo.ReplicaState> members) {
+        return members.stream().map(QuorumInfo.ReplicaState::replicaId).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    private static String join(java.util.Collection<Integer> ids) {
+        return ids.stream().map(String::valueOf).collect(Collectors.joining(","));
+    }
+}

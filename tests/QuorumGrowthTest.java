@@ -1,0 +1,220 @@
+package tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import common.ClusterProfile;
+import common.CommandFailure;
+import common.KafkaAccess;
+import common.KafkaManifests;
+import common.QuorumChange;
+import common.ReplicaChange;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.QuorumInfo;
+import org.apache.kafka.clients.admin.RaftVoterEndpoint;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import tests.support.KafkaNodes;
+
+/**
+ * The steps of growing a dynamic quorum 1 → 3 and shrinking it back, on three real nodes of which only kafka-0 was
+ * a first voter (kafka-1 and kafka-2 formatted as observers, as pods added by a scale-up do): a grow refused while a
+ * node is down, an interrupted grow resumed, replication raised with every record still readable, a voter on
+ * replaced storage replaced, and back to one voter and one replica.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class QuorumGrowthTest {
+    private static final String TOPIC = "written.before.growing";
+    private static final int RECORDS = 200;
+    private KafkaNodes nodes;
+    private KafkaAccess kafka;
+    private final List<String> progress = new ArrayList<>();
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        nodes = KafkaNodes.start(new KafkaManifests(ClusterProfile.PROD, "kafka", KafkaManifests.DEFAULT_IMAGE, null,
+                null), Map.of(), 1);
+        nodes.endFormation();
+        kafka = KafkaAccess.direct(nodes.clientAddress(0), Duration.ofSeconds(30));
+        try (Admin admin = nodes.admin(nodes.clientAddress(0))) {
+            // A topic as dev made it: one copy, on broker 0.
+            admin.createTopics(List.of(new NewTopic(TOPIC, Map.of(0, List.of(0), 1, List.of(0)))
+                    .configs(Map.of("min.insync.replicas", "1")))).all().get(30, TimeUnit.SECONDS);
+        }
+        produce(RECORDS);
+    }
+
+    @AfterAll
+    void stopCluster() throws Exception {
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (nodes != null) {
+            nodes.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aGrowIsRefusedWhileANodeToAddIsDown() throws Exception {
+        assertEquals(Set.of(0), voters(), "only kafka-0 formed the quorum");
+        nodes.stop(2);
+        try (Admin admin = nodes.admin(nodes.clientAddress(0))) {
+            // Down as a user finds it: the controller has fenced the broker (its session timed out).
+            long fenced = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (admin.describeCluster().nodes().get(20, TimeUnit.SECONDS).stream().anyMatch(n -> n.id() == 2)) {
+                assertTrue(System.nanoTime() < fenced, "broker 2 was not fenced");
+                Thread.sleep(500);
+            }
+        }
+        try {
+            CommandFailure refused = assertThrows(CommandFailure.class,
+                    () -> quorumChange().addVoters(Set.of(1, 2), deadline()));
+            assertTrue(refused.getMessage().contains("node 2 is down"), refused.getMessage());
+            assertEquals(Set.of(0), voters(), "nothing changed");
+        } finally {
+            nodes.restart(2);
+            nodes.awaitBrokers(3, Duration.ofSeconds(60));
+        }
+    }
+
+    @Test
+    @Order(2)
+    void anInterruptedGrowIsResumedAndARepeatChangesNothing() throws Exception {
+        assertEquals(List.of(1), quorumChange().addVoters(Set.of(1), deadline()), "interrupted after one voter");
+        assertEquals(List.of(2), quorumChange().addVoters(Set.of(1, 2), deadline()));
+        assertEquals(Set.of(0, 1, 2), voters());
+        assertEquals(List.of(), quorumChange().addVoters(Set.of(1, 2), deadline()));
+        assertTrue(progress.stream().anyMatch(line -> line.startsWith("adding node 2 to the KRaft voters (2 → 3)")),
+                progress.toString());
+    }
+
+    @Test
+    @Order(3)
+    void replicationIsRaisedOnEveryTopicAndEveryRecordStaysReadable() throws Exception {
+        assertTrue(new ReplicaChange(kafka, progress::add).replicate(3, List.of(0, 1, 2), deadline()) >= 2);
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            Set<String> names = admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions()
+                    .listInternal(true)).names().get(20, TimeUnit.SECONDS);
+            admin.describeTopics(names).allTopicNames().get(20, TimeUnit.SECONDS).values()
+                    .forEach(topic -> topic.partitions().forEach(partition -> assertEquals(3,
+                            partition.isr().size(), topic.name() + "-" + partition.partition())));
+        }
+        assertEquals(0, new ReplicaChange(kafka, progress::add).replicate(3, List.of(0, 1, 2), deadline()));
+        assertEquals(RECORDS, consume().size());
+    }
+
+    @Test
+    @Order(4)
+    void aVoterBackOnReplacedStorageIsReplacedNotTakenForItsOldSelf() throws Exception {
+        Uuid old = voter(2).replicaDirectoryId();
+        nodes.stop(2);
+        nodes.replaceVolume(2);
+        nodes.restart(2);
+        nodes.awaitBrokers(3, Duration.ofSeconds(60));
+        CommandFailure refused = assertThrows(CommandFailure.class,
+                () -> quorumChange().addVoters(Set.of(2), deadline()));
+        assertTrue(refused.getMessage().contains("voter 2 runs on new storage"), refused.getMessage());
+        quorumChange().replace(2, deadline());
+        assertEquals(Set.of(0, 1, 2), voters());
+        assertNotEquals(old, voter(2).replicaDirectoryId());
+    }
+
+    @Test
+    @Order(5)
+    void shrinkingBackToOneVoterAndOneReplicaKeepsEveryRecord() throws Exception {
+        new ReplicaChange(kafka, progress::add).replicate(1, List.of(0), deadline());
+        assertEquals(List.of(2, 1), quorumChange().removeVoters(Set.of(1, 2), deadline()));
+        assertEquals(Set.of(0), voters());
+        assertEquals(List.of(), quorumChange().removeVoters(Set.of(1, 2), deadline()));
+        CommandFailure refused = assertThrows(CommandFailure.class,
+                () -> quorumChange().removeVoters(Set.of(0), deadline()));
+        assertTrue(refused.getMessage().contains("cannot remove every KRaft voter"), refused.getMessage());
+        assertEquals(RECORDS, consume().size());
+    }
+
+    private QuorumChange quorumChange() {
+        return new QuorumChange(kafka, id -> {
+            String[] address = nodes.controllerAddress(id).split(":");
+            return new RaftVoterEndpoint("CONTROLLER", address[0], Integer.parseInt(address[1]));
+        }, progress::add);
+    }
+
+    private static long deadline() {
+        return System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    }
+
+    private QuorumInfo quorum() throws Exception {
+        try (Admin admin = nodes.admin(nodes.clientAddress(0))) {
+            return admin.describeMetadataQuorum().quorumInfo().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    private Set<Integer> voters() throws Exception {
+        return quorum().voters().stream().map(QuorumInfo.ReplicaState::replicaId)
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    private QuorumInfo.ReplicaState voter(int id) throws Exception {
+        return quorum().voters().stream().filter(v -> v.replicaId() == id).findFirst().orElseThrow();
+    }
+
+    private void produce(int count) throws Exception {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, nodes.clientAddress(0));
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new StringSerializer())) {
+            for (int i = 0; i < count; i++) {
+                producer.send(new ProducerRecord<>(TOPIC, i % 2, null, "record-" + i)).get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private List<String> consume() {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, nodes.bootstrapServers());
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new StringDeserializer())) {
+            List<TopicPartition> partitions = List.of(new TopicPartition(TOPIC, 0), new TopicPartition(TOPIC, 1));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (values.size() < RECORDS && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+                    values.add(record.value());
+                }
+            }
+        }
+        return values;
+    }
+}
