@@ -6,10 +6,13 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import java.util.function.IntFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.QuorumInfo;
 import org.apache.kafka.clients.admin.RaftVoterEndpoint;
+import org.apache.kafka.common.config.ConfigResource;
 
 /**
  * Changes a dynamic KRaft quorum's voters through the Admin API (brokers forward the requests to the active
@@ -22,22 +25,14 @@ public final class QuorumChange {
     static final long CAUGHT_UP_MS = 5_000;
     /** ... and fetched from it this recently (followers and observers fetch continuously). */
     static final long FETCHING_MS = 3_000;
+    /** An advertised listener: {@code NAME://host:port}, an IPv6 host in brackets. */
+    private static final Pattern ENDPOINT = Pattern.compile("([A-Za-z0-9_]+)://\\[?([^\\]]*?)\\]?:(\\d+)");
     private final KafkaAccess kafka;
-    private final IntFunction<RaftVoterEndpoint> controllerEndpoint;
     private final Consumer<String> progress;
 
-    /** {@code controllerEndpoint}: where node {@code id}'s controller listener is reached (its pod DNS name). */
-    public QuorumChange(KafkaAccess kafka, IntFunction<RaftVoterEndpoint> controllerEndpoint,
-            Consumer<String> progress) {
+    public QuorumChange(KafkaAccess kafka, Consumer<String> progress) {
         this.kafka = kafka;
-        this.controllerEndpoint = controllerEndpoint;
         this.progress = progress;
-    }
-
-    /** Controller listener {@code CONTROLLER} on port 9093 of pod {@code kafka-<id>}. */
-    public static IntFunction<RaftVoterEndpoint> podEndpoints(String namespace, String clusterDomain) {
-        return id -> new RaftVoterEndpoint("CONTROLLER", KafkaEndpoints.podHost(namespace, clusterDomain, id),
-                KafkaEndpoints.CONTROLLER_PORT);
     }
 
     /**
@@ -62,7 +57,7 @@ public final class QuorumChange {
             progress.accept("adding node " + id + " to the KRaft voters (" + (voters.size() + added.size()) + " → "
                     + (voters.size() + added.size() + 1) + ")");
             kafka.await(kafka.admin().addRaftVoter(id, observer.replicaDirectoryId(),
-                    Set.of(controllerEndpoint.apply(id))).all(), "adding voter " + id);
+                    Set.of(controllerEndpoint(id))).all(), "adding voter " + id);
             awaitQuorum(q -> ids(q.voters()).contains(id), deadline, "node " + id + " to show as a voter");
             added.add(id);
         }
@@ -114,6 +109,25 @@ public final class QuorumChange {
         kafka.await(kafka.admin().removeRaftVoter(id, old.replicaDirectoryId()).all(), "removing voter " + id);
         awaitQuorum(q -> !ids(q.voters()).contains(id), deadline, "node " + id + "'s old copy to leave the voters");
         addVoters(Set.of(id), deadline);
+    }
+
+    /**
+     * Where the other voters reach node {@code id}'s controller: the endpoint it advertises itself (every node is
+     * also a broker, whose configuration the Admin API reads), as {@code kafka-metadata-quorum add-controller} takes
+     * it from the node's own configuration.
+     */
+    private RaftVoterEndpoint controllerEndpoint(int id) {
+        ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, String.valueOf(id));
+        Config config = kafka.await(kafka.admin().describeConfigs(List.of(broker)).all(),
+                "reading node " + id + "'s listeners").get(broker);
+        String listener = config.get("controller.listener.names").value().split(",")[0].trim();
+        for (String advertised : config.get("advertised.listeners").value().split(",")) {
+            Matcher endpoint = ENDPOINT.matcher(advertised.trim());
+            if (endpoint.matches() && endpoint.group(1).equals(listener)) {
+                return new RaftVoterEndpoint(listener, endpoint.group(2), Integer.parseInt(endpoint.group(3)));
+            }
+        }
+        throw new CommandFailure("node " + id + " does not advertise its controller listener " + listener);
     }
 
     /**

@@ -23,7 +23,6 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.QuorumInfo;
-import org.apache.kafka.clients.admin.RaftVoterEndpoint;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -112,6 +111,8 @@ class QuorumGrowthTest {
         assertEquals(List.of(1), quorumChange().addVoters(Set.of(1), deadline()), "interrupted after one voter");
         assertEquals(List.of(2), quorumChange().addVoters(Set.of(1, 2), deadline()));
         assertEquals(Set.of(0, 1, 2), voters());
+        assertEquals(Map.of(0, List.of(nodes.controllerAddress(0)), 1, List.of(nodes.controllerAddress(1)), 2,
+                List.of(nodes.controllerAddress(2))), endpoints(), "each voter as it advertises itself");
         assertEquals(List.of(), quorumChange().addVoters(Set.of(1, 2), deadline()));
         assertTrue(progress.stream().anyMatch(line -> line.startsWith("adding node 2 to the KRaft voters (2 → 3)")),
                 progress.toString());
@@ -162,10 +163,7 @@ class QuorumGrowthTest {
     }
 
     private QuorumChange quorumChange() {
-        return new QuorumChange(kafka, id -> {
-            String[] address = nodes.controllerAddress(id).split(":");
-            return new RaftVoterEndpoint("CONTROLLER", address[0], Integer.parseInt(address[1]));
-        }, progress::add);
+        return new QuorumChange(kafka, progress::add);
     }
 
     private static long deadline() {
@@ -181,6 +179,12 @@ class QuorumGrowthTest {
     private Set<Integer> voters() throws Exception {
         return quorum().voters().stream().map(QuorumInfo.ReplicaState::replicaId)
                 .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** The voters' endpoints the quorum records, host:port by node id. */
+    private Map<Integer, List<String>> endpoints() throws Exception {
+        return quorum().nodes().entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, entry -> entry
+                .getValue().endpoints().stream().map(endpoint -> endpoint.host() + ":" + endpoint.port()).toList()));
     }
 
     private QuorumInfo.ReplicaState voter(int id) throws Exception {
