@@ -30,8 +30,11 @@ import common.NamespaceOption;
 import common.Output;
 import common.Ownership;
 import common.Platform;
+import common.PodReadiness;
 import common.ProfileParameter;
 import common.Progress;
+import common.QuorumChange;
+import common.ReplicaChange;
 import common.RolloutWait;
 import common.SafeRoll;
 import common.Teardown;
@@ -187,7 +190,7 @@ public class deploy implements Callable<Integer> {
             StatefulSet deployed = (StatefulSet) existing.get(key(rendered.statefulSet()));
             // A cluster keeps the quorum its storage was formatted with; only a new one gets a dynamic quorum.
             KraftQuorum formatted = deployed != null ? KraftQuorum.of(deployed) : keptVolumeQuorum(client, access);
-            KafkaManifests manifests = rendered.withPlatform(platform(client, access))
+            KafkaManifests manifests = keptVolumeSize(rendered, deployed).withPlatform(platform(client, access))
                     .withQuorum(formatted == null ? KraftQuorum.DYNAMIC : formatted)
                     .withRestartMarker(restart ? Instant.now().toString() : KafkaManifests.restartMarker(deployed));
             List<String> blockers = deployed == null ? List.of()
@@ -209,6 +212,7 @@ public class deploy implements Callable<Integer> {
             deleteUnrendered(client, access, manifests, changes);
             Integer ready = null;
             int restarted = 0;
+            int votersAdded = 0;
             if (!noWait) {
                 try (Progress progress = output.progress()) {
                     long rollDeadline = deadline;
@@ -216,12 +220,23 @@ public class deploy implements Callable<Integer> {
                         SafeRoll roll = new SafeRoll(client, access, namespace.get(), progress);
                         List<Integer> outdated = roll.outdated(deadline);
                         rollDeadline += timeout != null ? 0 : profile.readyTimeout.toNanos() * outdated.size();
-                        if (!outdated.isEmpty()) {
+                        boolean scaledUp = deployed.getSpec().getReplicas() < profile.replicas;
+                        if (scaledUp || !outdated.isEmpty()) {
+                            if (scaledUp) {
+                                awaitAllReady(client, access, deadline, progress);
+                            }
                             try (KafkaAccess brokers = kafka.connect(namespace.get(), client, access,
                                     Duration.ofNanos(Math.max(1, rollDeadline - System.nanoTime())))) {
-                                roll.roll(brokers, outdated, force, rollDeadline);
+                                // Before the roll: a grown cluster's old nodes restart onto the new template (min
+                                // ISR 2) only once every partition has its new copies.
+                                if (manifests.quorum() == KraftQuorum.DYNAMIC) {
+                                    votersAdded = grow(brokers, progress, rollDeadline);
+                                }
+                                if (!outdated.isEmpty()) {
+                                    roll.roll(brokers, outdated, force, rollDeadline);
+                                    restarted = outdated.size();
+                                }
                             }
-                            restarted = outdated.size();
                         }
                     }
                     ready = new RolloutWait(client, access, namespace.get(), profile.replicas)
@@ -229,8 +244,59 @@ public class deploy implements Callable<Integer> {
                 }
                 endFormation(client, access);
             }
-            report(manifests, changes, restarted, ready, System.nanoTime() - start);
+            report(manifests, changes, votersAdded, restarted, ready, System.nanoTime() - start);
             return Cli.OK;
+        }
+    }
+
+    /**
+     * A deployed cluster keeps its volume size unless --storage-size asks for another (which cannot be done in
+     * place): a profile switch does not, by itself, ask for new volumes.
+     */
+    private KafkaManifests keptVolumeSize(KafkaManifests rendered, StatefulSet deployed) {
+        String deployedSize = deployed == null ? null : KafkaManifests.storageSizeOf(deployed);
+        return storageSize != null || deployedSize == null ? rendered : rendered.withStorageSize(deployedSize);
+    }
+
+    /**
+     * Growing in place (dev to prod): every node a KRaft voter, added one at a time once caught up as an observer,
+     * then every partition short of the profile's replication factor, internal topics too, given its new copies.
+     * Both resume where an interrupted deploy stopped and find nothing to do on a grown cluster.
+     *
+     * @return how many voters it added
+     */
+    private int grow(KafkaAccess brokers, Progress progress, long deadline) {
+        List<Integer> nodes = java.util.stream.IntStream.range(0, profile.replicas).boxed().toList();
+        int added = new QuorumChange(brokers, progress::update).addVoters(new java.util.TreeSet<>(nodes), deadline)
+                .size();
+        new ReplicaChange(brokers, progress::update).raise(profile.replicationFactor(), nodes, deadline);
+        return added;
+    }
+
+    /** After a scale-up, every pod Ready: the new ones are brokers and quorum observers before they can be voters. */
+    private void awaitAllReady(KubernetesClient client, KubernetesAccess access, long deadline, Progress progress) {
+        while (true) {
+            PodReadiness readiness;
+            try {
+                readiness = new PodReadiness(profile.replicas, client.pods().inNamespace(namespace.get())
+                        .withLabels(KafkaManifests.selector()).list().getItems());
+            } catch (KubernetesClientException e) {
+                throw access.failure("listing the Kafka pods", e);
+            }
+            if (readiness.allReady()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new CommandFailure("growing to " + profile.replicas + " brokers: " + readiness.ready() + "/"
+                        + profile.replicas + " Ready: " + String.join("; ", readiness.notReady()));
+            }
+            progress.update("waiting for the new brokers: " + readiness.ready() + "/" + profile.replicas + " Ready");
+            try {
+                Thread.sleep(1_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CommandFailure("interrupted while the new brokers start");
+            }
         }
     }
 
@@ -460,11 +526,12 @@ public class deploy implements Callable<Integer> {
         }
     }
 
-    private void report(KafkaManifests manifests, Map<String, Integer> changes, int restarted, Integer ready,
-            long elapsedNanos) {
+    private void report(KafkaManifests manifests, Map<String, Integer> changes, int votersAdded, int restarted,
+            Integer ready, long elapsedNanos) {
         String connection = manifests.clientBootstrap();
         String line = "deploy " + profile.id() + ": " + changes.entrySet().stream()
                 .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "))
+                + (votersAdded == 0 ? "" : "; added " + votersAdded + " KRaft voters")
                 + (restarted == 0 ? "" : "; restarted " + restarted + " brokers one at a time")
                 + (ready == null ? "" : "; " + ready + "/" + profile.replicas
                         + " brokers ready in " + RolloutWait.seconds(elapsedNanos))
@@ -473,6 +540,7 @@ public class deploy implements Callable<Integer> {
         facts.put("profile", profile.id());
         facts.put("namespace", namespace.get());
         facts.put("objects", changes);
+        facts.put("votersAdded", votersAdded);
         facts.put("restarted", restarted);
         facts.put("brokers", profile.replicas);
         facts.put("ready", ready);

@@ -9,7 +9,7 @@ import java.util.Objects;
 
 /**
  * Which differences between a deployed Kafka StatefulSet and the rendered one cannot be applied in place: a static
- * KRaft voter set cannot change under a running quorum (nor, until deploy adds and removes voters, a dynamic one),
+ * KRaft voter set cannot change under a running quorum (a dynamic one can grow; deploy does not shrink one yet),
  * and a StatefulSet's volume claim templates are immutable.
  */
 public final class InPlaceChange {
@@ -21,7 +21,10 @@ public final class InPlaceChange {
         List<String> blockers = new ArrayList<>();
         String deployedVoters = voters(deployed);
         String renderedVoters = voters(rendered);
-        if (!Objects.equals(deployedVoters, renderedVoters)) {
+        // A dynamic quorum grows in place (deploy adds the new nodes as voters); it does not shrink yet.
+        boolean grows = KraftQuorum.of(deployed) == KraftQuorum.DYNAMIC && KraftQuorum.of(rendered)
+                == KraftQuorum.DYNAMIC && renderedVoters.startsWith(deployedVoters + ",");
+        if (!Objects.equals(deployedVoters, renderedVoters) && !grows) {
             blockers.add(count(deployedVoters) == count(renderedVoters) ? "the KRaft voters' addresses would change"
                     : "the KRaft voter set would change from " + count(deployedVoters) + " to "
                             + count(renderedVoters) + " nodes");

@@ -127,6 +127,22 @@ public final class KafkaManifests {
                 restartMarker, quorum);
     }
 
+    /** The same cluster with volumes of another size (a deployed cluster's claim template cannot change). */
+    public KafkaManifests withStorageSize(String size) {
+        return new KafkaManifests(profile, namespace, image, size, storageClass, clusterDomain, platform,
+                restartMarker, quorum);
+    }
+
+    /** The volume size a deployed StatefulSet's claim template asks for, or null. */
+    public static String storageSizeOf(StatefulSet statefulSet) {
+        var claims = statefulSet.getSpec().getVolumeClaimTemplates();
+        if (claims == null || claims.isEmpty()) {
+            return null;
+        }
+        Quantity size = claims.get(0).getSpec().getResources().getRequests().get("storage");
+        return size == null ? null : size.toString();
+    }
+
     /**
      * The same cluster with a restart marker on the pod template (as {@code kubectl rollout restart} sets one): a
      * new value restarts every broker; null renders none.

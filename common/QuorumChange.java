@@ -50,7 +50,11 @@ public final class QuorumChange {
         }
         Set<Integer> voters = ids(quorum.voters());
         List<Integer> toAdd = ids.stream().filter(id -> !voters.contains(id)).sorted().toList();
-        requireCaughtUp(quorum, toAdd, "cannot add voters");
+        if (!toAdd.isEmpty()) {
+            List<Integer> involved = new ArrayList<>(voters);
+            involved.addAll(toAdd);
+            requireCaughtUp(quorum, involved, "cannot add voters");
+        }
         List<Integer> added = new ArrayList<>();
         for (int id : toAdd) {
             QuorumInfo.ReplicaState observer = awaitCaughtUpObserver(id, deadline);

@@ -33,6 +33,15 @@ public final class ReplicaChange {
      * @return how many partitions it moved
      */
     public int replicate(int factor, List<Integer> brokers, long deadline) {
+        return move(factor, brokers, false, deadline);
+    }
+
+    /** As {@link #replicate}, for partitions with fewer than {@code factor} replicas only (growing a cluster). */
+    public int raise(int factor, List<Integer> brokers, long deadline) {
+        return move(factor, brokers, true, deadline);
+    }
+
+    private int move(int factor, List<Integer> brokers, boolean onlyShort, long deadline) {
         if (factor > brokers.size()) {
             throw new CommandFailure("cannot place " + factor + " replicas on brokers " + brokers);
         }
@@ -40,6 +49,9 @@ public final class ReplicaChange {
         for (TopicDescription topic : topics().values()) {
             for (TopicPartitionInfo partition : topic.partitions()) {
                 List<Integer> current = partition.replicas().stream().map(Node::id).toList();
+                if (onlyShort && current.size() >= factor) {
+                    continue;
+                }
                 List<Integer> target = target(current, factor, brokers, topic.name().hashCode() + partition
                         .partition());
                 if (!target.equals(current)) {
@@ -51,8 +63,8 @@ public final class ReplicaChange {
         if (!moves.isEmpty()) {
             progress.accept("moving replicas of " + moves.size() + " partitions (replication factor " + factor + ")");
             kafka.await(kafka.admin().alterPartitionReassignments(moves).all(), "reassigning partitions");
+            awaitInSync(moves.keySet(), factor, deadline);
         }
-        awaitInSync(factor, deadline);
         return moves.size();
     }
 
@@ -68,12 +80,13 @@ public final class ReplicaChange {
         return target;
     }
 
-    /** Until no reassignment runs and every partition has {@code factor} replicas, all in sync. */
-    private void awaitInSync(int factor, long deadline) {
+    /** Until no reassignment of {@code moved} runs and each has {@code factor} replicas, all in sync. */
+    private void awaitInSync(java.util.Set<TopicPartition> moved, int factor, long deadline) {
         while (true) {
-            int moving = kafka.await(kafka.admin().listPartitionReassignments().reassignments(),
+            long moving = kafka.await(kafka.admin().listPartitionReassignments(moved).reassignments(),
                     "listing reassignments").size();
-            long behind = topics().values().stream().flatMap(topic -> topic.partitions().stream())
+            long behind = topics().values().stream().flatMap(topic -> topic.partitions().stream()
+                    .filter(p -> moved.contains(new TopicPartition(topic.name(), p.partition()))))
                     .filter(p -> p.replicas().size() != factor || p.isr().size() != factor).count();
             if (moving == 0 && behind == 0) {
                 return;

@@ -80,8 +80,8 @@ class DeployApplyTest {
         Scripts.Result result = deploy("prod", "-n", "as-json", "--no-wait", "--json");
         assertEquals(0, result.exitCode(), result.toString());
         Map<String, Object> json = JsonResult.parse(result);
-        assertEquals(List.of("status", "profile", "namespace", "objects", "restarted", "brokers", "ready",
-                "connection", "elapsedMs"), List.copyOf(json.keySet()));
+        assertEquals(List.of("status", "profile", "namespace", "objects", "votersAdded", "restarted", "brokers",
+                "ready", "connection", "elapsedMs"), List.copyOf(json.keySet()));
         assertEquals("ok", json.get("status"));
         assertEquals("prod", json.get("profile"));
         assertEquals(Map.of("created", 5), json.get("objects"));
@@ -157,18 +157,29 @@ class DeployApplyTest {
     }
 
     @Test
-    void aProfileSwitchStopsBeforeChangingAnything() {
-        assertEquals(0, deploy("dev", "-n", "switch", "--no-wait").exitCode());
+    void shrinkingProdToDevStopsBeforeChangingAnything() {
+        assertEquals(0, deploy("prod", "-n", "switch", "--no-wait").exitCode());
         StatefulSet before = api.client().apps().statefulSets().inNamespace("switch").withName("kafka").get();
 
-        Scripts.Result prod = deploy("prod", "-n", "switch", "--no-wait");
-        assertEquals(1, prod.exitCode(), prod.toString());
-        assertTrue(prod.stderr().contains("voter set would change from 1 to 3 nodes")
-                && prod.stderr().contains("--recreate"), prod.stderr());
+        Scripts.Result dev = deploy("dev", "-n", "switch", "--no-wait");
+        assertEquals(1, dev.exitCode(), dev.toString());
+        assertTrue(dev.stderr().contains("voter set would change from 3 to 1 nodes")
+                && dev.stderr().contains("--recreate"), dev.stderr());
         StatefulSet after = api.client().apps().statefulSets().inNamespace("switch").withName("kafka").get();
         assertEquals(before.getMetadata().getResourceVersion(), after.getMetadata().getResourceVersion());
-        assertEquals(null, api.client().resources(PodDisruptionBudget.class).inNamespace("switch").withName("kafka")
+        assertNotNull(api.client().resources(PodDisruptionBudget.class).inNamespace("switch").withName("kafka")
                 .get(), "nothing half-applied");
+    }
+
+    @Test
+    void growingDevToProdAppliesInPlaceAndKeepsTheVolumeSize() {
+        assertEquals(0, deploy("dev", "-n", "grow", "--no-wait").exitCode());
+        Scripts.Result prod = deploy("prod", "-n", "grow", "--no-wait");
+        assertEquals(0, prod.exitCode(), prod.toString());
+        StatefulSet statefulSet = api.client().apps().statefulSets().inNamespace("grow").withName("kafka").get();
+        assertEquals(3, statefulSet.getSpec().getReplicas());
+        assertEquals("OnDelete", statefulSet.getSpec().getUpdateStrategy().getType(), "kafka-0 waits for the roll");
+        assertEquals("1Gi", KafkaManifests.storageSizeOf(statefulSet), "a claim template cannot change");
     }
 
     @Test
@@ -191,7 +202,7 @@ class DeployApplyTest {
                 .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
                 .withRequests(Map.of("storage", new Quantity("1Gi"))).endResources().endSpec().build()).create();
 
-        Scripts.Result prod = deploy("prod", "-n", "recreate", "--no-wait", "--recreate");
+        Scripts.Result prod = deploy("prod", "-n", "recreate", "--no-wait", "--storage-size", "10Gi", "--recreate");
         assertEquals(0, prod.exitCode(), prod.toString());
         StatefulSet statefulSet = api.client().apps().statefulSets().inNamespace("recreate").withName("kafka").get();
         assertFalse(uid.equals(statefulSet.getMetadata().getUid()), "a new StatefulSet");

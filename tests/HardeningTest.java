@@ -92,7 +92,9 @@ class HardeningTest {
                             .withNewMetadata().withName("data-kafka-0").endMetadata().withNewSpec()
                             .withAccessModes("ReadWriteOnce").withNewResources().addToRequests("storage",
                                     new Quantity("1Gi")).endResources().endSpec().build()).create();
-                }), "deploy.java", List.of("prod", "-n", "foreign-claim", "--recreate", "--no-wait"), 1,
+                    // A volume size change cannot be applied in place (dev -> prod alone grows in place now).
+                }), "deploy.java", List.of("prod", "-n", "foreign-claim", "--storage-size", "10Gi", "--recreate",
+                        "--no-wait"), 1,
                         "PersistentVolumeClaim data-kafka-0 (managed by unknown) is not kafka-k8s-setup's"),
                 // Bounded time
                 new Row("deploy: an API server that sends headers and then nothing", stalled(), "deploy.java",

@@ -348,9 +348,18 @@ class ManifestsTest {
         serverFilled.getSpec().getVolumeClaimTemplates().get(0).getSpec().setStorageClassName("standard");
         assertEquals(List.of(), InPlaceChange.blockers(serverFilled, render(ClusterProfile.DEV).statefulSet()),
                 "no class asked for: whatever default the server filled in is fine");
+        // A dynamic quorum grows in place (deploy keeps the deployed volume size); a static one cannot.
+        assertEquals(List.of("the volume size would change from 1Gi to 10Gi"),
+                InPlaceChange.blockers(dev, render(ClusterProfile.PROD).statefulSet()));
+        assertEquals(List.of(), InPlaceChange.blockers(dev, render(ClusterProfile.PROD).withStorageSize("1Gi")
+                .statefulSet()));
         assertEquals(List.of("the KRaft voter set would change from 1 to 3 nodes",
                 "the volume size would change from 1Gi to 10Gi"),
-                InPlaceChange.blockers(dev, render(ClusterProfile.PROD).statefulSet()));
+                InPlaceChange.blockers(render(ClusterProfile.DEV).withQuorum(KraftQuorum.STATIC).statefulSet(),
+                        render(ClusterProfile.PROD).withQuorum(KraftQuorum.STATIC).statefulSet()));
+        assertEquals(List.of("the KRaft voter set would change from 3 to 1 nodes"), InPlaceChange.blockers(
+                render(ClusterProfile.PROD).statefulSet(), render(ClusterProfile.DEV).withStorageSize("10Gi")
+                        .statefulSet()), "shrinking is not built yet");
         assertEquals(List.of("the storage class would change from the default to fast"), InPlaceChange.blockers(dev,
                 new KafkaManifests(ClusterProfile.DEV, "kafka", KafkaManifests.DEFAULT_IMAGE, null, "fast")
                         .statefulSet()));

@@ -14,7 +14,8 @@ import java.util.Map;
  * Plays the StatefulSet controller and the kubelet for the stand-in API server, with real Kafka nodes as the
  * containers: a deleted pod's node is stopped (SIGTERM, as the kubelet does), the controller makes the pod again at
  * the template's current revision and the node starts again on its volumes; a pod is Ready while its node's client
- * port accepts (the readiness probe). The StatefulSet's status (revisions, ready and updated replicas) follows. With
+ * port accepts (the readiness probe). A scale-up starts new nodes from the current template. The StatefulSet's
+ * status (revisions, ready and updated replicas) follows. With
  * updateStrategy RollingUpdate it also replaces outdated pods itself, one at a time, once the others are Ready.
  */
 public final class ClusterModel implements AutoCloseable {
@@ -72,10 +73,11 @@ public final class ClusterModel implements AutoCloseable {
             String name = KafkaEndpoints.podName(ordinal);
             Pod pod = client.pods().inNamespace(namespace).withName(name).get();
             if (pod == null) {
-                // Deleted: the kubelet stopped its container; the controller makes it again, at the new revision.
+                // Deleted (or never made: a scale-up): the kubelet stopped its container; the controller makes the
+                // pod at the new revision, and the node starts from that template, on its volume.
                 nodes.stop(ordinal);
                 pod = createPod(name, revision);
-                nodes.restart(ordinal);
+                nodes.start(ordinal, statefulSet);
             }
             boolean podReady = nodes.running(ordinal) && nodes.accepts(ordinal, KafkaEndpoints.CLIENT_PORT);
             if (podReady != PodReadiness.isReady(pod)) {

@@ -48,9 +48,11 @@ public final class KafkaNodes implements AutoCloseable {
     private final KafkaManifests manifests;
     /** Extra KAFKA_* settings a test adds on top of the pod's environment (named where used). */
     private final Map<String, String> testSettings;
-    private final StatefulSet statefulSet;
-    private final int replicas;
-    private final Container container;
+    /** Room for nodes a scale-up adds. */
+    private static final int MAX_NODES = 8;
+    /** The pod template each node was last started from (a scale-up or a roll brings a newer one). */
+    private final StatefulSet[] templates = new StatefulSet[MAX_NODES];
+    private int replicas;
     private final Path workDir;
     private final PodUser user;
     private final Map<String, Integer> hostPorts = new HashMap<>();
@@ -68,14 +70,14 @@ public final class KafkaNodes implements AutoCloseable {
         // Deploy creates a new cluster with its formation; a static quorum needs none.
         this.formation = manifests.quorum() == KraftQuorum.DYNAMIC ? manifests.formation() : null;
         this.testSettings = testSettings;
-        this.statefulSet = manifests.statefulSet();
+        StatefulSet statefulSet = manifests.statefulSet();
         this.replicas = statefulSet.getSpec().getReplicas();
-        this.container = statefulSet.getSpec().getTemplate().getSpec().getContainers().get(0);
+        java.util.Arrays.fill(templates, 0, replicas, statefulSet);
         this.workDir = workDir;
         this.user = PodUser.admit(manifests.platform(), statefulSet.getSpec().getTemplate().getSpec());
-        this.processes = new Process[replicas];
-        this.filesystems = new ContainerFilesystem[replicas];
-        this.starts = new int[replicas];
+        this.processes = new Process[MAX_NODES];
+        this.filesystems = new ContainerFilesystem[MAX_NODES];
+        this.starts = new int[MAX_NODES];
     }
 
     /** Starts every replica of the rendered StatefulSet and waits until each answers with the full cluster. */
@@ -213,6 +215,21 @@ public final class KafkaNodes implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts a node from a newer pod template, as the StatefulSet controller does for a pod it creates: a new
+     * ordinal (a scale-up) or a stopped node (a roll), on its volume.
+     */
+    public synchronized void start(int node, StatefulSet template) throws Exception {
+        if (running(node)) {
+            throw new IllegalStateException("node " + node + " is running");
+        }
+        templates[node] = template;
+        environments.remove(node);
+        replicas = Math.max(replicas, node + 1);
+        setUp(node);
+        launch(node);
+    }
+
     /** Starts a stopped node again on its existing data, as a restarted pod does. */
     public void restart(int node) throws Exception {
         setUp(node);
@@ -309,7 +326,7 @@ public final class KafkaNodes implements AutoCloseable {
      */
     private void setUp(int node) throws Exception {
         Path nodeDir = workDir.resolve("node-" + node);
-        ContainerFilesystem filesystem = new ContainerFilesystem(statefulSet, nodeDir, ++starts[node], user.uid(),
+        ContainerFilesystem filesystem = new ContainerFilesystem(templates[node], nodeDir, ++starts[node], user.uid(),
                 user.gid());
         filesystems[node] = filesystem;
         Map<String, String> environment = environment(node);
@@ -395,6 +412,7 @@ public final class KafkaNodes implements AutoCloseable {
      */
     public Map<String, String> podEnvironment(int node) {
         Map<String, String> environment = new LinkedHashMap<>();
+        Container container = templates[node].getSpec().getTemplate().getSpec().getContainers().get(0);
         for (EnvVar variable : container.getEnv()) {
             if (variable.getValueFrom() == null) {
                 environment.put(variable.getName(), variable.getValue());

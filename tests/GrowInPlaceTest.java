@@ -1,0 +1,146 @@
+package tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import common.ClusterProfile;
+import common.KafkaManifests;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.QuorumInfo;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import tests.support.ApiServer;
+import tests.support.ClusterModel;
+import tests.support.KafkaNodes;
+import tests.support.Scripts;
+
+/**
+ * {@code deploy prod} over a running dev cluster, in place: a real one-node Kafka behind the stand-in API server,
+ * whose pods a {@link ClusterModel} drives (a scale-up starts new nodes from the new template; deleting a pod restarts
+ * its node from it). Records written before are all readable after; every node is a voter, every partition has
+ * three in-sync copies, kafka-0 runs the prod template, and a second deploy changes nothing.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class GrowInPlaceTest {
+    @RegisterExtension
+    static final ApiServer api = new ApiServer();
+    private static final String TOPIC = "written.on.dev";
+    private static final int RECORDS = 300;
+    private KafkaNodes nodes;
+    private ClusterModel model;
+
+    @BeforeAll
+    void start() throws Exception {
+        nodes = KafkaNodes.start(new KafkaManifests(ClusterProfile.DEV, "kafka", KafkaManifests.DEFAULT_IMAGE, null,
+                null));
+        Scripts.Result deployed = deploy("dev", "--no-wait");
+        assertEquals(0, deployed.exitCode(), deployed.toString());
+        nodes.endFormation(); // as deploy does once the dev broker is Ready
+        model = new ClusterModel(api, "kafka", nodes);
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        produce();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (model != null) {
+            model.close();
+        }
+        if (nodes != null) {
+            nodes.close();
+        }
+    }
+
+    private Scripts.Result deploy(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("-n", "kafka", "--bootstrap-server", nodes.clientAddress(0), "--timeout", "240s"));
+        return Scripts.run(api.environment(), Duration.ofMinutes(6), "deploy.java", all.toArray(String[]::new));
+    }
+
+    @Test
+    void devGrowsToProdInPlaceAndKeepsEveryRecord() throws Exception {
+        Scripts.Result grown = deploy("prod");
+        model.check();
+        assertEquals(0, grown.exitCode(), grown.toString());
+        assertTrue(grown.stdout().contains("; added 2 KRaft voters; restarted 1 brokers one at a time; 3/3 brokers "
+                + "ready"), grown.stdout());
+
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            QuorumInfo quorum = admin.describeMetadataQuorum().quorumInfo().get(20, TimeUnit.SECONDS);
+            assertEquals(Set.of(0, 1, 2), quorum.voters().stream().map(QuorumInfo.ReplicaState::replicaId)
+                    .collect(Collectors.toCollection(TreeSet::new)), quorum.toString());
+            Set<String> names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names()
+                    .get(20, TimeUnit.SECONDS);
+            assertTrue(names.contains("__consumer_offsets") || names.contains(TOPIC), names.toString());
+            admin.describeTopics(names).allTopicNames().get(20, TimeUnit.SECONDS).values()
+                    .forEach(topic -> topic.partitions().forEach(partition -> assertEquals(3,
+                            partition.isr().size(), topic.name() + "-" + partition.partition())));
+        }
+        assertTrue(nodes.podEnvironment(0).get("KAFKA_HEAP_OPTS").contains("1g"), "kafka-0 runs prod's template");
+        assertNotNull(api.client().resources(PodDisruptionBudget.class).inNamespace("kafka").withName("kafka").get());
+        assertEquals(RECORDS, consume().size(), "every record written on dev is read on prod");
+
+        Scripts.Result again = deploy("prod");
+        assertEquals(0, again.exitCode(), again.toString());
+        assertTrue(again.stdout().startsWith("deploy prod: 5 unchanged; 3/3 brokers ready"), again.stdout());
+    }
+
+    private void produce() throws Exception {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, nodes.clientAddress(0));
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new StringSerializer())) {
+            for (int i = 0; i < RECORDS; i++) {
+                producer.send(new ProducerRecord<>(TOPIC, i % 3, null, "record-" + i)).get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private List<String> consume() {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, nodes.bootstrapServers());
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new StringDeserializer())) {
+            List<TopicPartition> partitions = List.of(new TopicPartition(TOPIC, 0), new TopicPartition(TOPIC, 1),
+                    new TopicPartition(TOPIC, 2));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (values.size() < RECORDS && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+                    values.add(record.value());
+                }
+            }
+        }
+        return values;
+    }
+}
