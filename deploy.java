@@ -15,6 +15,7 @@ import common.AccessRules;
 import common.BootstrapServerOption;
 import common.Cli;
 import common.ClusterDomainOption;
+import common.ClusterMinIsr;
 import common.ClusterProfile;
 import common.CommandFailure;
 import common.ContextOption;
@@ -59,6 +60,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
@@ -203,6 +205,11 @@ public class deploy implements Callable<Integer> {
                 formatted = null;
                 manifests = manifests.withQuorum(KraftQuorum.DYNAMIC);
             }
+            int removed = deployed == null || !blockers.isEmpty() ? 0
+                    : Math.max(0, deployed.getSpec().getReplicas() - profile.replicas);
+            if (removed > 0) {
+                shrink(client, access, deployed.getSpec().getReplicas(), deadline);
+            }
             Map<String, Integer> changes = new TreeMap<>();
             ensureNamespace(client, access, manifests, existingNamespace, changes);
             if (formatted == null) {
@@ -210,6 +217,9 @@ public class deploy implements Callable<Integer> {
             }
             apply(client, access, manifests.namespaced(), existing, changes);
             deleteUnrendered(client, access, manifests, changes);
+            if (removed > 0) {
+                unregisterRemoved(client, access, deployed.getSpec().getReplicas(), deadline);
+            }
             Integer ready = null;
             int restarted = 0;
             int votersAdded = 0;
@@ -244,8 +254,58 @@ public class deploy implements Callable<Integer> {
                 }
                 endFormation(client, access);
             }
-            report(manifests, changes, votersAdded, restarted, ready, System.nanoTime() - start);
+            report(manifests, changes, votersAdded, removed, restarted, ready, System.nanoTime() - start);
             return Cli.OK;
+        }
+    }
+
+    /**
+     * Shrinking in place (prod to dev), before the smaller StatefulSet is applied: min ISR down to the profile's
+     * (see {@link ClusterMinIsr}), every partition
+     * onto the brokers that stay, then the leaving nodes out of the KRaft voters, one at a time. Each step waits,
+     * and refuses with nothing changed when the quorum cannot take it.
+     */
+    private void shrink(KubernetesClient client, KubernetesAccess access, int deployedReplicas, long deadline) {
+        if (noWait) {
+            throw new CommandFailure("shrinking from " + deployedReplicas + " to " + profile.replicas + " brokers "
+                    + "moves every partition first and waits for it: run it without --no-wait; nothing changed");
+        }
+        List<Integer> staying = java.util.stream.IntStream.range(0, profile.replicas).boxed().toList();
+        Set<Integer> leaving = new java.util.TreeSet<>(java.util.stream.IntStream.range(profile.replicas,
+                deployedReplicas).boxed().toList());
+        try (Progress progress = output.progress(); KafkaAccess brokers = kafka.connect(namespace.get(), client,
+                access, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) {
+            ClusterMinIsr.set(brokers, profile.minInsyncReplicas);
+            new ReplicaChange(brokers, progress::update).replicate(profile.replicationFactor(), staying, deadline);
+            new QuorumChange(brokers, progress::update).removeVoters(leaving, deadline);
+        }
+    }
+
+    /**
+     * Once the StatefulSet controller has deleted the leaving pods, their brokers are unregistered: otherwise the
+     * cluster would keep them as fenced brokers, forever offline.
+     */
+    private void unregisterRemoved(KubernetesClient client, KubernetesAccess access, int deployedReplicas,
+            long deadline) {
+        try (Progress progress = output.progress(); KafkaAccess brokers = kafka.connect(namespace.get(), client,
+                access, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) {
+            for (int ordinal = profile.replicas; ordinal < deployedReplicas; ordinal++) {
+                var pod = client.pods().inNamespace(namespace.get()).withName(KafkaEndpoints.podName(ordinal));
+                while (pod.get() != null) {
+                    if (System.nanoTime() > deadline) {
+                        throw new CommandFailure("timed out waiting for pod " + KafkaEndpoints.podName(ordinal)
+                                + " to go");
+                    }
+                    progress.update("waiting for pod " + KafkaEndpoints.podName(ordinal) + " to go");
+                    Thread.sleep(500);
+                }
+                brokers.await(brokers.admin().unregisterBroker(ordinal).all(), "unregistering broker " + ordinal);
+            }
+        } catch (KubernetesClientException e) {
+            throw access.failure("reading the Kafka pods", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandFailure("interrupted while the leaving brokers stop");
         }
     }
 
@@ -260,7 +320,8 @@ public class deploy implements Callable<Integer> {
 
     /**
      * Growing in place (dev to prod): every node a KRaft voter, added one at a time once caught up as an observer,
-     * then every partition short of the profile's replication factor, internal topics too, given its new copies.
+     * then every partition short of the profile's replication factor, internal topics too, given its new copies,
+     * then the cluster's min ISR raised to the profile's.
      * Both resume where an interrupted deploy stopped and find nothing to do on a grown cluster.
      *
      * @return how many voters it added
@@ -270,6 +331,7 @@ public class deploy implements Callable<Integer> {
         int added = new QuorumChange(brokers, progress::update).addVoters(new java.util.TreeSet<>(nodes), deadline)
                 .size();
         new ReplicaChange(brokers, progress::update).raise(profile.replicationFactor(), nodes, deadline);
+        ClusterMinIsr.set(brokers, profile.minInsyncReplicas);
         return added;
     }
 
@@ -526,13 +588,14 @@ public class deploy implements Callable<Integer> {
         }
     }
 
-    private void report(KafkaManifests manifests, Map<String, Integer> changes, int votersAdded, int restarted,
-            Integer ready, long elapsedNanos) {
+    private void report(KafkaManifests manifests, Map<String, Integer> changes, int votersAdded, int removed,
+            int restarted, Integer ready, long elapsedNanos) {
         String connection = manifests.clientBootstrap();
         String line = "deploy " + profile.id() + ": " + changes.entrySet().stream()
                 .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "))
-                + (votersAdded == 0 ? "" : "; added " + votersAdded + " KRaft voters")
-                + (restarted == 0 ? "" : "; restarted " + restarted + " brokers one at a time")
+                + (votersAdded == 0 ? "" : "; " + votersAdded + " voters added")
+                + (removed == 0 ? "" : "; " + removed + " brokers removed, volumes kept")
+                + (restarted == 0 ? "" : "; rolled " + restarted)
                 + (ready == null ? "" : "; " + ready + "/" + profile.replicas
                         + " brokers ready in " + RolloutWait.seconds(elapsedNanos))
                 + "; bootstrap " + connection;
@@ -541,6 +604,9 @@ public class deploy implements Callable<Integer> {
         facts.put("namespace", namespace.get());
         facts.put("objects", changes);
         facts.put("votersAdded", votersAdded);
+        facts.put("brokersRemoved", removed);
+        facts.put("keptVolumes", KafkaManifests.claimNames(profile.replicas + removed).subList(profile.replicas,
+                profile.replicas + removed));
         facts.put("restarted", restarted);
         facts.put("brokers", profile.replicas);
         facts.put("ready", ready);

@@ -9,7 +9,7 @@ import java.util.Objects;
 
 /**
  * Which differences between a deployed Kafka StatefulSet and the rendered one cannot be applied in place: a static
- * KRaft voter set cannot change under a running quorum (a dynamic one can grow; deploy does not shrink one yet),
+ * KRaft voter set cannot change under a running quorum (a dynamic one can grow and shrink),
  * and a StatefulSet's volume claim templates are immutable.
  */
 public final class InPlaceChange {
@@ -21,10 +21,11 @@ public final class InPlaceChange {
         List<String> blockers = new ArrayList<>();
         String deployedVoters = voters(deployed);
         String renderedVoters = voters(rendered);
-        // A dynamic quorum grows in place (deploy adds the new nodes as voters); it does not shrink yet.
-        boolean grows = KraftQuorum.of(deployed) == KraftQuorum.DYNAMIC && KraftQuorum.of(rendered)
-                == KraftQuorum.DYNAMIC && renderedVoters.startsWith(deployedVoters + ",");
-        if (!Objects.equals(deployedVoters, renderedVoters) && !grows) {
+        // A dynamic quorum grows and shrinks in place: deploy adds or removes the nodes as voters.
+        boolean resizes = KraftQuorum.of(deployed) == KraftQuorum.DYNAMIC && KraftQuorum.of(rendered)
+                == KraftQuorum.DYNAMIC && (renderedVoters.startsWith(deployedVoters + ",")
+                        || deployedVoters.startsWith(renderedVoters + ","));
+        if (!Objects.equals(deployedVoters, renderedVoters) && !resizes) {
             blockers.add(count(deployedVoters) == count(renderedVoters) ? "the KRaft voters' addresses would change"
                     : "the KRaft voter set would change from " + count(deployedVoters) + " to "
                             + count(renderedVoters) + " nodes");

@@ -36,8 +36,8 @@ public final class QuorumChange {
     }
 
     /**
-     * Makes every node of {@code ids} a voter. Refuses unless every current voter and every node to add (running as
-     * an observer) is caught up; then adds the observers one at a time, lowest id first, each once it has caught up.
+     * Makes every node of {@code ids} a voter. Refuses unless every current voter is caught up and every node to add
+     * is up; then adds the observers one at a time, lowest id first, each once it has caught up.
      * A node whose voter entry names other storage (its disk was replaced) is refused: see {@link #replace}.
      *
      * @return the ids it added; empty when all were voters already
@@ -51,9 +51,11 @@ public final class QuorumChange {
         Set<Integer> voters = ids(quorum.voters());
         List<Integer> toAdd = ids.stream().filter(id -> !voters.contains(id)).sorted().toList();
         if (!toAdd.isEmpty()) {
+            // The voters must be in shape now; a node to add must be up, and is waited for while it catches up.
             List<Integer> involved = new ArrayList<>(voters);
             involved.addAll(toAdd);
-            requireCaughtUp(quorum, involved, "cannot add voters");
+            requireRegistered(involved, "cannot add voters");
+            requireCaughtUp(quorum, List.copyOf(voters), "cannot add voters");
         }
         List<Integer> added = new ArrayList<>();
         for (int id : toAdd) {
@@ -134,11 +136,8 @@ public final class QuorumChange {
         throw new CommandFailure("node " + id + " does not advertise its controller listener " + listener);
     }
 
-    /**
-     * Every node of {@code ids} is a registered, unfenced broker (a stopped one is fenced within the broker session
-     * timeout) and, as a voter or observer, fetching from the leader and at its log end within the last seconds.
-     */
-    private void requireCaughtUp(QuorumInfo quorum, List<Integer> ids, String refusal) {
+    /** Every node of {@code ids} is a registered, unfenced broker (a stopped one is fenced within seconds). */
+    private void requireRegistered(List<Integer> ids, String refusal) {
         Set<Integer> brokers = kafka.await(kafka.admin().describeCluster().nodes(), "reading the brokers").stream()
                 .map(org.apache.kafka.common.Node::id).collect(Collectors.toSet());
         List<Integer> down = ids.stream().filter(id -> !brokers.contains(id)).toList();
@@ -146,6 +145,14 @@ public final class QuorumChange {
             throw new CommandFailure(refusal + ": node " + join(down) + " is down (not a registered broker); "
                     + "nothing changed");
         }
+    }
+
+    /**
+     * Every node of {@code ids} is registered and, as a voter or observer, fetching from the leader and at its log
+     * end within the last seconds.
+     */
+    private void requireCaughtUp(QuorumInfo quorum, List<Integer> ids, String refusal) {
+        requireRegistered(ids, refusal);
         long now = System.currentTimeMillis();
         List<Integer> behind = ids.stream().filter(id -> member(quorum, id).filter(member -> recent(
                 member.lastFetchTimestamp(), now, FETCHING_MS) && recent(member.lastCaughtUpTimestamp(), now,

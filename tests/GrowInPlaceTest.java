@@ -2,6 +2,7 @@ package tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import common.ClusterProfile;
@@ -31,21 +32,27 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import tests.support.ApiServer;
 import tests.support.ClusterModel;
 import tests.support.KafkaNodes;
 import tests.support.Scripts;
+import tests.support.Tokens;
 
 /**
  * {@code deploy prod} over a running dev cluster, in place: a real one-node Kafka behind the stand-in API server,
  * whose pods a {@link ClusterModel} drives (a scale-up starts new nodes from the new template; deleting a pod restarts
  * its node from it). Records written before are all readable after; every node is a voter, every partition has
- * three in-sync copies, kafka-0 runs the prod template, and a second deploy changes nothing.
+ * three in-sync copies, kafka-0 runs the prod template, and a second deploy changes nothing. Then {@code deploy dev}
+ * shrinks it back the same way: every record still read, one voter, one broker, every partition on it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GrowInPlaceTest {
     @RegisterExtension
     static final ApiServer api = new ApiServer();
@@ -85,12 +92,13 @@ class GrowInPlaceTest {
     }
 
     @Test
+    @Order(1)
     void devGrowsToProdInPlaceAndKeepsEveryRecord() throws Exception {
         Scripts.Result grown = deploy("prod");
         model.check();
         assertEquals(0, grown.exitCode(), grown.toString());
-        assertTrue(grown.stdout().contains("; added 2 KRaft voters; restarted 1 brokers one at a time; 3/3 brokers "
-                + "ready"), grown.stdout());
+        assertTrue(grown.stdout().contains("; 2 voters added; rolled 1; 3/3 brokers ready"), grown.stdout());
+        assertTrue(Tokens.count(grown.stdout()) <= 50, grown.stdout());
 
         try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
             QuorumInfo quorum = admin.describeMetadataQuorum().quorumInfo().get(20, TimeUnit.SECONDS);
@@ -104,12 +112,58 @@ class GrowInPlaceTest {
                             partition.isr().size(), topic.name() + "-" + partition.partition())));
         }
         assertTrue(nodes.podEnvironment(0).get("KAFKA_HEAP_OPTS").contains("1g"), "kafka-0 runs prod's template");
+        assertEquals("2", minIsr(), "prod's min ISR, at the cluster level that counts with ELR");
         assertNotNull(api.client().resources(PodDisruptionBudget.class).inNamespace("kafka").withName("kafka").get());
         assertEquals(RECORDS, consume().size(), "every record written on dev is read on prod");
 
         Scripts.Result again = deploy("prod");
         assertEquals(0, again.exitCode(), again.toString());
         assertTrue(again.stdout().startsWith("deploy prod: 5 unchanged; 3/3 brokers ready"), again.stdout());
+    }
+
+    @Test
+    @Order(2)
+    void prodShrinksBackToDevInPlaceAndKeepsEveryRecord() throws Exception {
+        Scripts.Result shrunk = deploy("dev", "--json");
+        model.check();
+        assertEquals(0, shrunk.exitCode(), shrunk.toString());
+        Map<String, Object> facts = tests.support.JsonResult.parse(shrunk);
+        assertEquals(2, ((Number) facts.get("brokersRemoved")).intValue(), facts.toString());
+        assertEquals(List.of("data-kafka-1", "data-kafka-2"), facts.get("keptVolumes"), facts.toString());
+        assertEquals(1, ((Number) facts.get("ready")).intValue(), facts.toString());
+
+        try (Admin admin = nodes.admin(nodes.clientAddress(0))) {
+            QuorumInfo quorum = admin.describeMetadataQuorum().quorumInfo().get(20, TimeUnit.SECONDS);
+            assertEquals(Set.of(0), quorum.voters().stream().map(QuorumInfo.ReplicaState::replicaId)
+                    .collect(Collectors.toSet()), quorum.toString());
+            assertEquals(Set.of(0), admin.describeCluster(new org.apache.kafka.clients.admin.DescribeClusterOptions()
+                    .includeFencedBrokers(true)).nodes().get(20, TimeUnit.SECONDS).stream()
+                    .map(org.apache.kafka.common.Node::id).collect(Collectors.toSet()), "the others unregistered");
+            Set<String> names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names()
+                    .get(20, TimeUnit.SECONDS);
+            admin.describeTopics(names).allTopicNames().get(20, TimeUnit.SECONDS).values()
+                    .forEach(topic -> topic.partitions().forEach(partition -> assertEquals(List.of(0),
+                            partition.replicas().stream().map(org.apache.kafka.common.Node::id).toList(),
+                            topic.name() + "-" + partition.partition())));
+        }
+        assertTrue(nodes.podEnvironment(0).get("KAFKA_HEAP_OPTS").contains("256m"), "kafka-0 runs dev's template");
+        assertEquals("1", minIsr());
+        assertNull(api.client().resources(PodDisruptionBudget.class).inNamespace("kafka").withName("kafka").get());
+        assertEquals(RECORDS, consume().size(), "every record is still read on dev");
+
+        Scripts.Result again = deploy("dev");
+        assertEquals(0, again.exitCode(), again.toString());
+        assertTrue(again.stdout().matches("deploy dev: \\d+ unchanged; 1/1 brokers ready.*\n"), again.stdout());
+    }
+
+    /** The min ISR a topic without its own setting gets, as the brokers report it. */
+    private String minIsr() throws Exception {
+        var topic = new org.apache.kafka.common.config.ConfigResource(
+                org.apache.kafka.common.config.ConfigResource.Type.TOPIC, TOPIC);
+        try (Admin admin = nodes.admin(nodes.clientAddress(0))) {
+            return admin.describeConfigs(List.of(topic)).all().get(20, TimeUnit.SECONDS).get(topic)
+                    .get("min.insync.replicas").value();
+        }
     }
 
     private void produce() throws Exception {

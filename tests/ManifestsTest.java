@@ -357,9 +357,8 @@ class ManifestsTest {
                 "the volume size would change from 1Gi to 10Gi"),
                 InPlaceChange.blockers(render(ClusterProfile.DEV).withQuorum(KraftQuorum.STATIC).statefulSet(),
                         render(ClusterProfile.PROD).withQuorum(KraftQuorum.STATIC).statefulSet()));
-        assertEquals(List.of("the KRaft voter set would change from 3 to 1 nodes"), InPlaceChange.blockers(
-                render(ClusterProfile.PROD).statefulSet(), render(ClusterProfile.DEV).withStorageSize("10Gi")
-                        .statefulSet()), "shrinking is not built yet");
+        assertEquals(List.of(), InPlaceChange.blockers(render(ClusterProfile.PROD).statefulSet(),
+                render(ClusterProfile.DEV).withStorageSize("10Gi").statefulSet()), "a dynamic quorum shrinks too");
         assertEquals(List.of("the storage class would change from the default to fast"), InPlaceChange.blockers(dev,
                 new KafkaManifests(ClusterProfile.DEV, "kafka", KafkaManifests.DEFAULT_IMAGE, null, "fast")
                         .statefulSet()));

@@ -14,7 +14,8 @@ import java.util.Map;
  * Plays the StatefulSet controller and the kubelet for the stand-in API server, with real Kafka nodes as the
  * containers: a deleted pod's node is stopped (SIGTERM, as the kubelet does), the controller makes the pod again at
  * the template's current revision and the node starts again on its volumes; a pod is Ready while its node's client
- * port accepts (the readiness probe). A scale-up starts new nodes from the current template. The StatefulSet's
+ * port accepts (the readiness probe). A scale-up starts new nodes from the current template; a scale-down stops
+ * the nodes above the new count. The StatefulSet's
  * status (revisions, ready and updated replicas) follows. With
  * updateStrategy RollingUpdate it also replaces outdated pods itself, one at a time, once the others are Ready.
  */
@@ -86,6 +87,14 @@ public final class ClusterModel implements AutoCloseable {
             }
             ready += podReady ? 1 : 0;
             updated += revision.equals(pod.getMetadata().getLabels().get(REVISION_LABEL)) ? 1 : 0;
+        }
+        // A scale-down: the controller deletes the pods above the new count; the kubelet stops their containers.
+        for (int ordinal = replicas; ordinal < nodes.replicas(); ordinal++) {
+            Pod extra = client.pods().inNamespace(namespace).withName(KafkaEndpoints.podName(ordinal)).get();
+            if (extra != null) {
+                nodes.stop(ordinal);
+                client.pods().inNamespace(namespace).resource(extra).delete();
+            }
         }
         if (!"OnDelete".equals(statefulSet.getSpec().getUpdateStrategy().getType()) && ready == replicas) {
             replaceOneOutdated(replicas, revision);
