@@ -65,6 +65,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.apache.kafka.common.errors.BrokerIdNotRegisteredException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -299,7 +300,14 @@ public class deploy implements Callable<Integer> {
                     progress.update("waiting for pod " + KafkaEndpoints.podName(ordinal) + " to go");
                     Thread.sleep(500);
                 }
-                brokers.await(brokers.admin().unregisterBroker(ordinal).all(), "unregistering broker " + ordinal);
+                try {
+                    brokers.await(brokers.admin().unregisterBroker(ordinal).all(), "unregistering broker " + ordinal);
+                } catch (CommandFailure failure) {
+                    // Already gone (an earlier, interrupted deploy, or the controller expired it): nothing to do.
+                    if (!(failure.getCause() instanceof BrokerIdNotRegisteredException)) {
+                        throw failure;
+                    }
+                }
             }
         } catch (KubernetesClientException e) {
             throw access.failure("reading the Kafka pods", e);

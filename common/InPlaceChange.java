@@ -22,8 +22,9 @@ public final class InPlaceChange {
         String deployedVoters = voters(deployed);
         String renderedVoters = voters(rendered);
         // A dynamic quorum grows and shrinks in place: deploy adds or removes the nodes as voters.
-        boolean resizes = KraftQuorum.of(deployed) == KraftQuorum.DYNAMIC && KraftQuorum.of(rendered)
-                == KraftQuorum.DYNAMIC && (renderedVoters.startsWith(deployedVoters + ",")
+        boolean resizes = deployedVoters != null && renderedVoters != null
+                && KraftQuorum.of(deployed) == KraftQuorum.DYNAMIC && KraftQuorum.of(rendered) == KraftQuorum.DYNAMIC
+                && (renderedVoters.startsWith(deployedVoters + ",")
                         || deployedVoters.startsWith(renderedVoters + ","));
         if (!Objects.equals(deployedVoters, renderedVoters) && !resizes) {
             blockers.add(count(deployedVoters) == count(renderedVoters) ? "the KRaft voters' addresses would change"

@@ -100,7 +100,7 @@ public final class KafkaAccess implements AutoCloseable {
                 throw new CommandFailure(what + ": no answer from Kafka at " + bootstrap + " within "
                         + Math.round(timeout.toMillis() / 1000.0) + "s");
             }
-            throw new CommandFailure(what + " failed at " + bootstrap + ": " + firstLine(cause));
+            throw new CommandFailure(what + " failed at " + bootstrap + ": " + firstLine(cause), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CommandFailure(what + ": interrupted");

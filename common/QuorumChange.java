@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.QuorumInfo;
 import org.apache.kafka.clients.admin.RaftVoterEndpoint;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
 
 /**
@@ -43,6 +44,10 @@ public final class QuorumChange {
      * @return the ids it added; empty when all were voters already
      */
     public List<Integer> addVoters(Set<Integer> ids, long deadline) {
+        return addVoters(ids, null, deadline);
+    }
+
+    private List<Integer> addVoters(Set<Integer> ids, Uuid removedDirectory, long deadline) {
         QuorumInfo quorum = quorum();
         List<Integer> replaced = QuorumMembers.replacedVoters(quorum).stream().filter(ids::contains).toList();
         if (!replaced.isEmpty()) {
@@ -59,7 +64,7 @@ public final class QuorumChange {
         }
         List<Integer> added = new ArrayList<>();
         for (int id : toAdd) {
-            QuorumInfo.ReplicaState observer = awaitCaughtUpObserver(id, deadline);
+            QuorumInfo.ReplicaState observer = awaitCaughtUpObserver(id, removedDirectory, deadline);
             progress.accept("adding node " + id + " to the KRaft voters (" + (voters.size() + added.size()) + " → "
                     + (voters.size() + added.size() + 1) + ")");
             kafka.await(kafka.admin().addRaftVoter(id, observer.replicaDirectoryId(),
@@ -114,7 +119,7 @@ public final class QuorumChange {
         progress.accept("removing node " + id + "'s old storage from the KRaft voters");
         kafka.await(kafka.admin().removeRaftVoter(id, old.replicaDirectoryId()).all(), "removing voter " + id);
         awaitQuorum(q -> !ids(q.voters()).contains(id), deadline, "node " + id + "'s old copy to leave the voters");
-        addVoters(Set.of(id), deadline);
+        addVoters(Set.of(id), old.replicaDirectoryId(), deadline);
     }
 
     /**
@@ -167,12 +172,21 @@ public final class QuorumChange {
         return timestamp.isPresent() && now - timestamp.getAsLong() <= withinMs;
     }
 
-    private QuorumInfo.ReplicaState awaitCaughtUpObserver(int id, long deadline) {
-        QuorumInfo quorum = awaitQuorum(q -> q.observers().stream().anyMatch(o -> o.replicaId() == id
-                && o.lastCaughtUpTimestamp().isPresent()
-                && System.currentTimeMillis() - o.lastCaughtUpTimestamp().getAsLong() <= CAUGHT_UP_MS),
-                deadline, "node " + id + " to catch up as an observer");
-        return quorum.observers().stream().filter(o -> o.replicaId() == id).findFirst().orElseThrow();
+    /**
+     * Node {@code id} as an observer that fetches and is caught up. The leader keeps listing a replica it stopped
+     * hearing from (a removed voter's old storage) for a while, under the same id: only the one fetching now counts,
+     * and never the storage {@code notDirectory} that was just removed.
+     */
+    private QuorumInfo.ReplicaState awaitCaughtUpObserver(int id, Uuid notDirectory, long deadline) {
+        java.util.function.Function<QuorumInfo, Optional<QuorumInfo.ReplicaState>> live = q -> {
+            long now = System.currentTimeMillis();
+            return q.observers().stream().filter(o -> o.replicaId() == id
+                    && !o.replicaDirectoryId().equals(notDirectory) && recent(o.lastFetchTimestamp(), now, FETCHING_MS)
+                    && recent(o.lastCaughtUpTimestamp(), now, CAUGHT_UP_MS))
+                    .max(java.util.Comparator.comparingLong(o -> o.lastFetchTimestamp().getAsLong()));
+        };
+        return live.apply(awaitQuorum(q -> live.apply(q).isPresent(), deadline,
+                "node " + id + " to catch up as an observer")).orElseThrow();
     }
 
     private QuorumInfo awaitQuorum(java.util.function.Predicate<QuorumInfo> condition, long deadline, String what) {

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -21,15 +20,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.QuorumInfo;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -41,6 +31,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import tests.support.ApiServer;
 import tests.support.ClusterModel;
 import tests.support.KafkaNodes;
+import tests.support.Records;
 import tests.support.Scripts;
 import tests.support.Tokens;
 
@@ -72,7 +63,7 @@ class GrowInPlaceTest {
         try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
             admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
-        produce();
+        Records.produce(nodes.clientAddress(0), TOPIC, 3, RECORDS);
     }
 
     @AfterAll
@@ -114,7 +105,8 @@ class GrowInPlaceTest {
         assertTrue(nodes.podEnvironment(0).get("KAFKA_HEAP_OPTS").contains("1g"), "kafka-0 runs prod's template");
         assertEquals("2", minIsr(), "prod's min ISR, at the cluster level that counts with ELR");
         assertNotNull(api.client().resources(PodDisruptionBudget.class).inNamespace("kafka").withName("kafka").get());
-        assertEquals(RECORDS, consume().size(), "every record written on dev is read on prod");
+        assertEquals(RECORDS, Records.consume(nodes.bootstrapServers(), TOPIC, 3, RECORDS).size(),
+                "every record written on dev is read on prod");
 
         Scripts.Result again = deploy("prod");
         assertEquals(0, again.exitCode(), again.toString());
@@ -149,7 +141,8 @@ class GrowInPlaceTest {
         assertTrue(nodes.podEnvironment(0).get("KAFKA_HEAP_OPTS").contains("256m"), "kafka-0 runs dev's template");
         assertEquals("1", minIsr());
         assertNull(api.client().resources(PodDisruptionBudget.class).inNamespace("kafka").withName("kafka").get());
-        assertEquals(RECORDS, consume().size(), "every record is still read on dev");
+        assertEquals(RECORDS, Records.consume(nodes.bootstrapServers(), TOPIC, 3, RECORDS).size(),
+                "every record is still read on dev");
 
         Scripts.Result again = deploy("dev");
         assertEquals(0, again.exitCode(), again.toString());
@@ -164,37 +157,5 @@ class GrowInPlaceTest {
             return admin.describeConfigs(List.of(topic)).all().get(20, TimeUnit.SECONDS).get(topic)
                     .get("min.insync.replicas").value();
         }
-    }
-
-    private void produce() throws Exception {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, nodes.clientAddress(0));
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
-                new StringSerializer())) {
-            for (int i = 0; i < RECORDS; i++) {
-                producer.send(new ProducerRecord<>(TOPIC, i % 3, null, "record-" + i)).get(30, TimeUnit.SECONDS);
-            }
-        }
-    }
-
-    private List<String> consume() {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, nodes.bootstrapServers());
-        List<String> values = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new StringDeserializer())) {
-            List<TopicPartition> partitions = List.of(new TopicPartition(TOPIC, 0), new TopicPartition(TOPIC, 1),
-                    new TopicPartition(TOPIC, 2));
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (values.size() < RECORDS && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
-                    values.add(record.value());
-                }
-            }
-        }
-        return values;
     }
 }

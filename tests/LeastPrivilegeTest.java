@@ -103,7 +103,9 @@ class LeastPrivilegeTest {
         }
         createClaim("shrink", "postgres-data", Map.of("app", "kafka"));
 
-        Scripts.Result dev = run("deploy.java", "dev", "-n", "shrink", "--no-wait", "--recreate");
+        // A volume size change cannot be applied in place (a shrink alone can, and would keep the data).
+        Scripts.Result dev = run("deploy.java", "dev", "-n", "shrink", "--no-wait", "--storage-size", "2Gi",
+                "--recreate");
         assertEquals(0, dev.exitCode(), dev + "\nrequests: " + made());
         assertEquals(List.of(), refused());
         assertEquals(List.of("postgres-data"), api.client().persistentVolumeClaims().inNamespace("shrink").list()

@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -23,16 +22,7 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.QuorumInfo;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -41,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import tests.support.KafkaNodes;
+import tests.support.Records;
 
 /**
  * The steps of growing a dynamic quorum 1 → 3 and shrinking it back, on three real nodes of which only kafka-0 was
@@ -68,7 +59,7 @@ class QuorumGrowthTest {
             admin.createTopics(List.of(new NewTopic(TOPIC, Map.of(0, List.of(0), 1, List.of(0)))
                     .configs(Map.of("min.insync.replicas", "1")))).all().get(30, TimeUnit.SECONDS);
         }
-        produce(RECORDS);
+        Records.produce(nodes.clientAddress(0), TOPIC, 2, RECORDS);
     }
 
     @AfterAll
@@ -130,7 +121,7 @@ class QuorumGrowthTest {
                             partition.isr().size(), topic.name() + "-" + partition.partition())));
         }
         assertEquals(0, new ReplicaChange(kafka, progress::add).replicate(3, List.of(0, 1, 2), deadline()));
-        assertEquals(RECORDS, consume().size());
+        assertEquals(RECORDS, Records.consume(nodes.bootstrapServers(), TOPIC, 2, RECORDS).size());
     }
 
     @Test
@@ -159,7 +150,7 @@ class QuorumGrowthTest {
         CommandFailure refused = assertThrows(CommandFailure.class,
                 () -> quorumChange().removeVoters(Set.of(0), deadline()));
         assertTrue(refused.getMessage().contains("cannot remove every KRaft voter"), refused.getMessage());
-        assertEquals(RECORDS, consume().size());
+        assertEquals(RECORDS, Records.consume(nodes.bootstrapServers(), TOPIC, 2, RECORDS).size());
     }
 
     private QuorumChange quorumChange() {
@@ -189,36 +180,5 @@ class QuorumGrowthTest {
 
     private QuorumInfo.ReplicaState voter(int id) throws Exception {
         return quorum().voters().stream().filter(v -> v.replicaId() == id).findFirst().orElseThrow();
-    }
-
-    private void produce(int count) throws Exception {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, nodes.clientAddress(0));
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
-                new StringSerializer())) {
-            for (int i = 0; i < count; i++) {
-                producer.send(new ProducerRecord<>(TOPIC, i % 2, null, "record-" + i)).get(30, TimeUnit.SECONDS);
-            }
-        }
-    }
-
-    private List<String> consume() {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, nodes.bootstrapServers());
-        List<String> values = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new StringDeserializer())) {
-            List<TopicPartition> partitions = List.of(new TopicPartition(TOPIC, 0), new TopicPartition(TOPIC, 1));
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (values.size() < RECORDS && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
-                    values.add(record.value());
-                }
-            }
-        }
-        return values;
     }
 }
