@@ -122,12 +122,16 @@ class RollingRestartTest {
     void aRollThatOnlyWaitsForReadyStallsAcksAllProducersHere() throws Exception {
         try (Writer writer = new Writer()) {
             writer.awaitWrites(20);
-            for (int broker = 2; broker >= 0; broker--) {
-                Pod old = pod(broker);
-                api.client().pods().inNamespace("kafka").resource(old).delete();
-                awaitReplacedAndReady(broker, old.getMetadata().getUid());
+            // How soon a restarted broker catches up varies with the machine's load: a second naive roll, only when
+            // the first showed nothing, keeps the check about the fault rather than about timing.
+            for (int round = 0; round < 2 && writer.notEnoughReplicas.get() == 0; round++) {
+                for (int broker = 2; broker >= 0; broker--) {
+                    Pod old = pod(broker);
+                    api.client().pods().inNamespace("kafka").resource(old).delete();
+                    awaitReplacedAndReady(broker, old.getMetadata().getUid());
+                }
+                writer.awaitWrites(20);
             }
-            writer.awaitWrites(20);
             writer.close();
             assertTrue(writer.notEnoughReplicas.get() > 0, "the test's catch-up is slow enough to show the fault: "
                     + writer);
