@@ -59,8 +59,9 @@ public final class QuorumChange {
             // The voters must be in shape now; a node to add must be up, and is waited for while it catches up.
             List<Integer> involved = new ArrayList<>(voters);
             involved.addAll(toAdd);
-            requireRegistered(involved, "cannot add voters");
-            requireCaughtUp(quorum, List.copyOf(voters), "cannot add voters");
+            Set<Integer> brokers = registeredBrokers();
+            requireRegistered(brokers, involved, "cannot add voters");
+            requireCaughtUp(quorum, brokers, List.copyOf(voters), "cannot add voters");
         }
         List<Integer> added = new ArrayList<>();
         for (int id : toAdd) {
@@ -90,15 +91,11 @@ public final class QuorumChange {
         }
         List<Integer> staying = quorum.voters().stream().map(QuorumInfo.ReplicaState::replicaId)
                 .filter(id -> !ids.contains(id)).toList();
-        requireCaughtUp(quorum, staying, "cannot remove voters");
+        requireCaughtUp(quorum, registeredBrokers(), staying, "cannot remove voters");
         List<Integer> removed = new ArrayList<>();
         for (QuorumInfo.ReplicaState voter : toRemove) {
-            int id = voter.replicaId();
-            progress.accept("removing node " + id + " from the KRaft voters");
-            kafka.await(kafka.admin().removeRaftVoter(id, voter.replicaDirectoryId()).all(),
-                    "removing voter " + id);
-            awaitQuorum(q -> !ids(q.voters()).contains(id), deadline, "node " + id + " to leave the voters");
-            removed.add(id);
+            remove(voter, "node " + voter.replicaId(), deadline);
+            removed.add(voter.replicaId());
         }
         return removed;
     }
@@ -114,12 +111,18 @@ public final class QuorumChange {
         }
         QuorumInfo.ReplicaState old = quorum.voters().stream().filter(v -> v.replicaId() == id).findFirst()
                 .orElseThrow();
-        requireCaughtUp(quorum, ids(quorum.voters()).stream().filter(v -> v != id).toList(), "cannot replace "
-                + "voter " + id);
-        progress.accept("removing node " + id + "'s old storage from the KRaft voters");
-        kafka.await(kafka.admin().removeRaftVoter(id, old.replicaDirectoryId()).all(), "removing voter " + id);
-        awaitQuorum(q -> !ids(q.voters()).contains(id), deadline, "node " + id + "'s old copy to leave the voters");
+        requireCaughtUp(quorum, registeredBrokers(), ids(quorum.voters()).stream().filter(v -> v != id).toList(),
+                "cannot replace voter " + id);
+        remove(old, "node " + id + "'s old storage", deadline);
         addVoters(Set.of(id), old.replicaDirectoryId(), deadline);
+    }
+
+    /** One voter out of the quorum, waited for until the quorum no longer lists it. */
+    private void remove(QuorumInfo.ReplicaState voter, String what, long deadline) {
+        int id = voter.replicaId();
+        progress.accept("removing " + what + " from the KRaft voters");
+        kafka.await(kafka.admin().removeRaftVoter(id, voter.replicaDirectoryId()).all(), "removing voter " + id);
+        awaitQuorum(q -> !ids(q.voters()).contains(id), deadline, what + " to leave the voters");
     }
 
     /**
@@ -141,10 +144,14 @@ public final class QuorumChange {
         throw new CommandFailure("node " + id + " does not advertise its controller listener " + listener);
     }
 
-    /** Every node of {@code ids} is a registered, unfenced broker (a stopped one is fenced within seconds). */
-    private void requireRegistered(List<Integer> ids, String refusal) {
-        Set<Integer> brokers = kafka.await(kafka.admin().describeCluster().nodes(), "reading the brokers").stream()
+    /** The registered, unfenced brokers (a stopped one is fenced within seconds). */
+    private Set<Integer> registeredBrokers() {
+        return kafka.await(kafka.admin().describeCluster().nodes(), "reading the brokers").stream()
                 .map(org.apache.kafka.common.Node::id).collect(Collectors.toSet());
+    }
+
+    /** Every node of {@code ids} is among the registered {@code brokers}. */
+    private static void requireRegistered(Set<Integer> brokers, List<Integer> ids, String refusal) {
         List<Integer> down = ids.stream().filter(id -> !brokers.contains(id)).toList();
         if (!down.isEmpty()) {
             throw new CommandFailure(refusal + ": node " + join(down) + " is down (not a registered broker); "
@@ -156,16 +163,22 @@ public final class QuorumChange {
      * Every node of {@code ids} is registered and, as a voter or observer, fetching from the leader and at its log
      * end within the last seconds.
      */
-    private void requireCaughtUp(QuorumInfo quorum, List<Integer> ids, String refusal) {
-        requireRegistered(ids, refusal);
+    private static void requireCaughtUp(QuorumInfo quorum, Set<Integer> brokers, List<Integer> ids,
+            String refusal) {
+        requireRegistered(brokers, ids, refusal);
         long now = System.currentTimeMillis();
-        List<Integer> behind = ids.stream().filter(id -> member(quorum, id).filter(member -> recent(
-                member.lastFetchTimestamp(), now, FETCHING_MS) && recent(member.lastCaughtUpTimestamp(), now,
-                        CAUGHT_UP_MS)).isEmpty()).toList();
+        List<Integer> behind = ids.stream().filter(id -> member(quorum, id).filter(member -> caughtUp(member, now))
+                .isEmpty()).toList();
         if (!behind.isEmpty()) {
             throw new CommandFailure(refusal + ": node " + join(behind) + " is not caught up with the quorum leader "
                     + quorum.leaderId() + " (down, starting, or lagging); nothing changed");
         }
+    }
+
+    /** Fetching from the leader, and at its log end, within the last seconds. */
+    private static boolean caughtUp(QuorumInfo.ReplicaState member, long now) {
+        return recent(member.lastFetchTimestamp(), now, FETCHING_MS)
+                && recent(member.lastCaughtUpTimestamp(), now, CAUGHT_UP_MS);
     }
 
     private static boolean recent(java.util.OptionalLong timestamp, long now, long withinMs) {
@@ -181,8 +194,7 @@ public final class QuorumChange {
         java.util.function.Function<QuorumInfo, Optional<QuorumInfo.ReplicaState>> live = q -> {
             long now = System.currentTimeMillis();
             return q.observers().stream().filter(o -> o.replicaId() == id
-                    && !o.replicaDirectoryId().equals(notDirectory) && recent(o.lastFetchTimestamp(), now, FETCHING_MS)
-                    && recent(o.lastCaughtUpTimestamp(), now, CAUGHT_UP_MS))
+                    && !o.replicaDirectoryId().equals(notDirectory) && caughtUp(o, now))
                     .max(java.util.Comparator.comparingLong(o -> o.lastFetchTimestamp().getAsLong()));
         };
         return live.apply(awaitQuorum(q -> live.apply(q).isPresent(), deadline,

@@ -20,6 +20,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.QuorumInfo;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -95,12 +96,11 @@ class GrowInPlaceTest {
             QuorumInfo quorum = admin.describeMetadataQuorum().quorumInfo().get(20, TimeUnit.SECONDS);
             assertEquals(Set.of(0, 1, 2), quorum.voters().stream().map(QuorumInfo.ReplicaState::replicaId)
                     .collect(Collectors.toCollection(TreeSet::new)), quorum.toString());
-            Set<String> names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names()
-                    .get(20, TimeUnit.SECONDS);
-            assertTrue(names.contains("__consumer_offsets") || names.contains(TOPIC), names.toString());
-            admin.describeTopics(names).allTopicNames().get(20, TimeUnit.SECONDS).values()
-                    .forEach(topic -> topic.partitions().forEach(partition -> assertEquals(3,
-                            partition.isr().size(), topic.name() + "-" + partition.partition())));
+            Map<String, TopicPartitionInfo> partitions = everyPartition(admin);
+            assertTrue(partitions.keySet().stream().anyMatch(name -> name.startsWith("__consumer_offsets-"))
+                    || partitions.keySet().stream().anyMatch(name -> name.startsWith(TOPIC)), partitions.keySet()
+                            .toString());
+            partitions.forEach((name, partition) -> assertEquals(3, partition.isr().size(), name));
         }
         assertTrue(nodes.podEnvironment(0).get("KAFKA_HEAP_OPTS").contains("1g"), "kafka-0 runs prod's template");
         assertEquals("2", minIsr(), "prod's min ISR, at the cluster level that counts with ELR");
@@ -131,12 +131,8 @@ class GrowInPlaceTest {
             assertEquals(Set.of(0), admin.describeCluster(new org.apache.kafka.clients.admin.DescribeClusterOptions()
                     .includeFencedBrokers(true)).nodes().get(20, TimeUnit.SECONDS).stream()
                     .map(org.apache.kafka.common.Node::id).collect(Collectors.toSet()), "the others unregistered");
-            Set<String> names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names()
-                    .get(20, TimeUnit.SECONDS);
-            admin.describeTopics(names).allTopicNames().get(20, TimeUnit.SECONDS).values()
-                    .forEach(topic -> topic.partitions().forEach(partition -> assertEquals(List.of(0),
-                            partition.replicas().stream().map(org.apache.kafka.common.Node::id).toList(),
-                            topic.name() + "-" + partition.partition())));
+            everyPartition(admin).forEach((name, partition) -> assertEquals(List.of(0),
+                    partition.replicas().stream().map(org.apache.kafka.common.Node::id).toList(), name));
         }
         assertTrue(nodes.podEnvironment(0).get("KAFKA_HEAP_OPTS").contains("256m"), "kafka-0 runs dev's template");
         assertEquals("1", minIsr());
@@ -147,6 +143,17 @@ class GrowInPlaceTest {
         Scripts.Result again = deploy("dev");
         assertEquals(0, again.exitCode(), again.toString());
         assertTrue(again.stdout().matches("deploy dev: \\d+ unchanged; 1/1 brokers ready.*\n"), again.stdout());
+    }
+
+    /** Every partition of every topic, internal ones too, by {@code topic-partition}. */
+    private static Map<String, TopicPartitionInfo> everyPartition(Admin admin) throws Exception {
+        Set<String> names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names()
+                .get(20, TimeUnit.SECONDS);
+        Map<String, TopicPartitionInfo> partitions = new java.util.TreeMap<>();
+        admin.describeTopics(names).allTopicNames().get(20, TimeUnit.SECONDS).values().forEach(topic -> topic
+                .partitions().forEach(partition -> partitions.put(topic.name() + "-" + partition.partition(),
+                        partition)));
+        return partitions;
     }
 
     /** The min ISR a topic without its own setting gets, as the brokers report it. */
