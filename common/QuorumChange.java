@@ -24,8 +24,6 @@ import org.apache.kafka.common.config.ConfigResource;
 public final class QuorumChange {
     /** A voter or observer counts as caught up when it reached the leader's log end this recently. */
     static final long CAUGHT_UP_MS = 5_000;
-    /** ... and fetched from it this recently (followers and observers fetch continuously). */
-    static final long FETCHING_MS = 3_000;
     /** An advertised listener: {@code NAME://host:port}, an IPv6 host in brackets. */
     private static final Pattern ENDPOINT = Pattern.compile("([A-Za-z0-9_]+)://\\[?([^\\]]*?)\\]?:(\\d+)");
     private final KafkaAccess kafka;
@@ -177,8 +175,7 @@ public final class QuorumChange {
 
     /** Fetching from the leader, and at its log end, within the last seconds. */
     private static boolean caughtUp(QuorumInfo.ReplicaState member, long now) {
-        return recent(member.lastFetchTimestamp(), now, FETCHING_MS)
-                && recent(member.lastCaughtUpTimestamp(), now, CAUGHT_UP_MS);
+        return QuorumMembers.fetching(member, now) && recent(member.lastCaughtUpTimestamp(), now, CAUGHT_UP_MS);
     }
 
     private static boolean recent(java.util.OptionalLong timestamp, long now, long withinMs) {

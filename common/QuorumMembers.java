@@ -10,6 +10,9 @@ import org.apache.kafka.clients.admin.QuorumInfo;
  * metadata log trails the leader's (in records) and how long ago it was last caught up.
  */
 public final class QuorumMembers {
+    /** Fetched this recently to count as there. */
+    static final long FETCHING_MS = 3_000;
+
     private QuorumMembers() {
     }
 
@@ -30,10 +33,21 @@ public final class QuorumMembers {
      * replaced disk, formatted anew). The quorum still counts the old voter, which no longer exists.
      */
     public static List<Integer> replacedVoters(QuorumInfo quorum) {
+        long now = System.currentTimeMillis();
         return quorum.voters().stream().filter(voter -> quorum.observers().stream().anyMatch(observer ->
-                observer.replicaId() == voter.replicaId()
+                observer.replicaId() == voter.replicaId() && fetching(observer, now)
                         && !observer.replicaDirectoryId().equals(voter.replicaDirectoryId())))
                 .map(QuorumInfo.ReplicaState::replicaId).toList();
+    }
+
+    /**
+     * Whether a voter or observer fetched from the leader within the last seconds (followers and observers fetch
+     * continuously). The leader keeps listing storage it stopped hearing from, such as a removed voter's, for a
+     * while: only fetching members are there.
+     */
+    public static boolean fetching(QuorumInfo.ReplicaState member, long nowMillis) {
+        return member.lastFetchTimestamp().isPresent()
+                && nowMillis - member.lastFetchTimestamp().getAsLong() <= FETCHING_MS;
     }
 
     private static List<Map<String, Object>> members(List<QuorumInfo.ReplicaState> replicas, long leaderEnd,

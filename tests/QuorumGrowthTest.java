@@ -137,6 +137,8 @@ class QuorumGrowthTest {
         assertTrue(refused.getMessage().contains("voter 2 runs on new storage"), refused.getMessage());
         quorumChange().replace(2, deadline());
         assertEquals(Set.of(0, 1, 2), voters());
+        assertEquals(List.of(), common.QuorumMembers.replacedVoters(quorum()),
+                "the old storage, still listed by the leader for a while, is not a replaced voter: " + quorum());
         assertNotEquals(old, voter(2).replicaDirectoryId());
     }
 
