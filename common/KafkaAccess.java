@@ -98,7 +98,7 @@ public final class KafkaAccess implements AutoCloseable {
             Throwable cause = e.getCause();
             if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
                 throw new CommandFailure(what + ": no answer from Kafka at " + bootstrap + " within "
-                        + Math.round(timeout.toMillis() / 1000.0) + "s");
+                        + Math.round(timeout.toMillis() / 1000.0) + "s", cause);
             }
             throw new CommandFailure(what + " failed at " + bootstrap + ": " + firstLine(cause), cause);
         } catch (InterruptedException e) {
@@ -120,7 +120,9 @@ public final class KafkaAccess implements AutoCloseable {
     }
 
     private static String firstLine(Throwable error) {
-        String message = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+        // A forwarded request that the controller dropped comes back with a blank message: name the error then.
+        String message = error.getMessage() == null || error.getMessage().isBlank()
+                ? error.getClass().getSimpleName() : error.getMessage();
         return message.lines().findFirst().orElse("");
     }
 }

@@ -6,14 +6,19 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.QuorumInfo;
 import org.apache.kafka.clients.admin.RaftVoterEndpoint;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.UnknownServerException;
 
 /**
  * Changes a dynamic KRaft quorum's voters through the Admin API (brokers forward the requests to the active
@@ -66,9 +71,10 @@ public final class QuorumChange {
             QuorumInfo.ReplicaState observer = awaitCaughtUpObserver(id, removedDirectory, deadline);
             progress.accept("adding node " + id + " to the KRaft voters (" + (voters.size() + added.size()) + " → "
                     + (voters.size() + added.size() + 1) + ")");
-            kafka.await(kafka.admin().addRaftVoter(id, observer.replicaDirectoryId(),
-                    Set.of(controllerEndpoint(id))).all(), "adding voter " + id);
-            awaitQuorum(q -> ids(q.voters()).contains(id), deadline, "node " + id + " to show as a voter");
+            RaftVoterEndpoint endpoint = controllerEndpoint(id);
+            change(() -> kafka.admin().addRaftVoter(id, observer.replicaDirectoryId(), Set.of(endpoint)).all(),
+                    q -> ids(q.voters()).contains(id), "adding voter " + id, "node " + id + " to show as a voter",
+                    deadline);
             added.add(id);
         }
         return added;
@@ -119,8 +125,35 @@ public final class QuorumChange {
     private void remove(QuorumInfo.ReplicaState voter, String what, long deadline) {
         int id = voter.replicaId();
         progress.accept("removing " + what + " from the KRaft voters");
-        kafka.await(kafka.admin().removeRaftVoter(id, voter.replicaDirectoryId()).all(), "removing voter " + id);
-        awaitQuorum(q -> !ids(q.voters()).contains(id), deadline, what + " to leave the voters");
+        change(() -> kafka.admin().removeRaftVoter(id, voter.replicaDirectoryId()).all(),
+                q -> !ids(q.voters()).contains(id), "removing voter " + id, what + " to leave the voters", deadline);
+    }
+
+    /**
+     * Sends one voter change and waits until the quorum shows it. The change may be lost on the way: the active
+     * controller resigns when it removes itself, or moves, and a broker then forwards a blank unknown server error
+     * (or a retriable one). The quorum is read again then, and the change sent again only if it did not happen.
+     */
+    private void change(Supplier<KafkaFuture<Void>> request, Predicate<QuorumInfo> done, String sending,
+            String showing, long deadline) {
+        while (true) {
+            try {
+                kafka.await(request.get(), sending);
+                break;
+            } catch (CommandFailure failure) {
+                boolean lost = failure.getCause() instanceof RetriableException
+                        || failure.getCause() instanceof UnknownServerException;
+                if (!lost || System.nanoTime() > deadline) {
+                    throw failure;
+                }
+                if (done.test(quorum())) {
+                    break;
+                }
+                progress.accept(sending + " again: " + failure.getMessage());
+                pause(sending);
+            }
+        }
+        awaitQuorum(done, deadline, showing);
     }
 
     /**
@@ -198,7 +231,7 @@ public final class QuorumChange {
                 "node " + id + " to catch up as an observer")).orElseThrow();
     }
 
-    private QuorumInfo awaitQuorum(java.util.function.Predicate<QuorumInfo> condition, long deadline, String what) {
+    private QuorumInfo awaitQuorum(Predicate<QuorumInfo> condition, long deadline, String what) {
         while (true) {
             QuorumInfo quorum = quorum();
             if (condition.test(quorum)) {
@@ -208,12 +241,16 @@ public final class QuorumChange {
                 throw new CommandFailure("timed out waiting for " + what);
             }
             progress.accept("waiting for " + what);
-            try {
-                Thread.sleep(500);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CommandFailure("interrupted waiting for " + what);
-            }
+            pause("waiting for " + what);
+        }
+    }
+
+    private static void pause(String doing) {
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandFailure("interrupted " + doing);
         }
     }
 
