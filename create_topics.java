@@ -153,9 +153,9 @@ public class create_topics implements Callable<Integer> {
      */
     private int chooseReplication(ClusterDefaults cluster) {
         int replication = replicationFactor == null ? cluster.replicationFactor() : replicationFactor;
-        if (replication > cluster.voters().size()) {
+        if (replication > cluster.nodes().size()) {
             throw new CommandFailure("replication factor " + replication + " needs " + replication
-                    + " brokers, the cluster has " + cluster.voters().size() + ": nothing created");
+                    + " brokers, the cluster has " + cluster.nodes().size() + ": nothing created");
         }
         if (replication > cluster.brokers().size()) {
             throw new CommandFailure(cluster.describeDown() + ": replication factor " + replication

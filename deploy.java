@@ -62,9 +62,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.kafka.common.errors.BrokerIdNotRegisteredException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -92,6 +94,10 @@ public class deploy implements Callable<Integer> {
     @Option(names = "--image", paramLabel = "IMAGE", defaultValue = KafkaManifests.DEFAULT_IMAGE,
             description = "Kafka image (default: ${DEFAULT-VALUE}).")
     String image;
+
+    @Option(names = "--replicas", paramLabel = "N",
+            description = "Brokers, prod only: 3 or more (default: 3, or as many as deployed).")
+    Integer replicas;
 
     @Option(names = "--storage-size", paramLabel = "SIZE",
             description = "Volume size per broker (default: 1Gi dev, 10Gi prod).")
@@ -140,7 +146,8 @@ public class deploy implements Callable<Integer> {
     @Option(names = "--delete", description = "Remove the deployed objects (volumes kept; --dry-run lists).")
     boolean delete;
 
-    @Option(names = "--delete-data", description = "With --delete, also delete the volumes: all data is lost.")
+    @Option(names = "--delete-data", description = "With --delete, also delete the volumes: all data is lost. "
+            + "Else delete removed brokers' volumes.")
     boolean deleteData;
 
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationParameter.class,
@@ -167,8 +174,8 @@ public class deploy implements Callable<Integer> {
             print(AccessRules.all(namespace.get()));
             return Cli.OK;
         }
-        KafkaManifests manifests = new KafkaManifests(profile, namespace.get(), validImage(), validStorageSize(),
-                validStorageClass()).withClusterDomain(clusterDomain.get());
+        KafkaManifests manifests = withValidReplicas(new KafkaManifests(profile, namespace.get(), validImage(),
+                validStorageSize(), validStorageClass()).withClusterDomain(clusterDomain.get()));
         requireUserNamespace();
         if (dryRun && !delete) {
             print(manifests.withPlatform(openshift ? Platform.OPENSHIFT : Platform.KUBERNETES).all());
@@ -178,7 +185,7 @@ public class deploy implements Callable<Integer> {
         long deadline = System.nanoTime() + limit.toNanos();
         // Without --timeout, a roll gets the profile's ready timeout per broker on top.
         Duration outer = timeout != null || !profile.safeRoll ? limit
-                : profile.readyTimeout.multipliedBy(profile.replicas + 1L);
+                : profile.readyTimeout.multipliedBy(manifests.replicas() + 1L);
         return Deadline.run("deploy", outer.plus(Deadline.GRACE),
                 () -> delete ? tearDown(manifests) : deploy(manifests, limit, deadline));
     }
@@ -193,7 +200,7 @@ public class deploy implements Callable<Integer> {
             StatefulSet deployed = (StatefulSet) existing.get(key(rendered.statefulSet()));
             // A cluster keeps the quorum its storage was formatted with; only a new one gets a dynamic quorum.
             KraftQuorum formatted = deployed != null ? KraftQuorum.of(deployed) : keptVolumeQuorum(client, access);
-            KafkaManifests manifests = keptVolumeSize(rendered, deployed).withPlatform(platform(client, access))
+            KafkaManifests manifests = keptShape(rendered, deployed).withPlatform(platform(client, access))
                     .withQuorum(formatted == null ? KraftQuorum.DYNAMIC : formatted)
                     .withRestartMarker(restart ? Instant.now().toString() : KafkaManifests.restartMarker(deployed));
             List<String> blockers = deployed == null ? List.of()
@@ -207,9 +214,9 @@ public class deploy implements Callable<Integer> {
                 manifests = manifests.withQuorum(KraftQuorum.DYNAMIC);
             }
             int removed = deployed == null || !blockers.isEmpty() ? 0
-                    : Math.max(0, deployed.getSpec().getReplicas() - profile.replicas);
+                    : Math.max(0, deployed.getSpec().getReplicas() - manifests.replicas());
             if (removed > 0) {
-                shrink(client, access, deployed.getSpec().getReplicas(), deadline);
+                shrink(client, access, manifests, deployed.getSpec().getReplicas(), deadline);
             }
             Map<String, Integer> changes = new TreeMap<>();
             ensureNamespace(client, access, manifests, existingNamespace, changes);
@@ -219,8 +226,10 @@ public class deploy implements Callable<Integer> {
             apply(client, access, manifests.namespaced(), existing, changes);
             deleteUnrendered(client, access, manifests, changes);
             if (removed > 0) {
-                unregisterRemoved(client, access, deployed.getSpec().getReplicas(), deadline);
+                unregisterRemoved(client, access, manifests.replicas(), deployed.getSpec().getReplicas(), deadline);
             }
+            List<String> deletedVolumes = deleteData ? deleteLeftVolumes(client, access, manifests.replicas())
+                    : List.of();
             Integer ready = null;
             int restarted = 0;
             int votersAdded = 0;
@@ -231,17 +240,17 @@ public class deploy implements Callable<Integer> {
                         SafeRoll roll = new SafeRoll(client, access, namespace.get(), progress);
                         List<Integer> outdated = roll.outdated(deadline);
                         rollDeadline += timeout != null ? 0 : profile.readyTimeout.toNanos() * outdated.size();
-                        boolean scaledUp = deployed.getSpec().getReplicas() < profile.replicas;
+                        boolean scaledUp = deployed.getSpec().getReplicas() < manifests.replicas();
                         if (scaledUp || !outdated.isEmpty()) {
                             if (scaledUp) {
-                                awaitAllReady(client, access, deadline, progress);
+                                awaitAllReady(client, access, manifests.replicas(), deadline, progress);
                             }
                             try (KafkaAccess brokers = kafka.connect(namespace.get(), client, access,
                                     Duration.ofNanos(Math.max(1, rollDeadline - System.nanoTime())))) {
                                 // Before the roll: a grown cluster's old nodes restart onto the new template (min
                                 // ISR 2) only once every partition has its new copies.
                                 if (manifests.quorum() == KraftQuorum.DYNAMIC) {
-                                    votersAdded = grow(brokers, progress, rollDeadline);
+                                    votersAdded = grow(brokers, manifests, progress, rollDeadline);
                                 }
                                 if (!outdated.isEmpty()) {
                                     roll.roll(brokers, outdated, force, rollDeadline);
@@ -250,35 +259,38 @@ public class deploy implements Callable<Integer> {
                             }
                         }
                     }
-                    ready = new RolloutWait(client, access, namespace.get(), profile.replicas)
+                    ready = new RolloutWait(client, access, namespace.get(), manifests.replicas())
                             .await(Duration.ofNanos(Math.max(0, rollDeadline - System.nanoTime())), limit, progress);
                 }
                 endFormation(client, access);
             }
-            report(manifests, changes, votersAdded, removed, restarted, ready, System.nanoTime() - start);
+            report(manifests, changes, votersAdded, removed, deletedVolumes, restarted, ready,
+                    System.nanoTime() - start);
             return Cli.OK;
         }
     }
 
     /**
-     * Shrinking in place (prod to dev), before the smaller StatefulSet is applied: min ISR down to the profile's
-     * (see {@link ClusterMinIsr}), every partition
-     * onto the brokers that stay, then the leaving nodes out of the KRaft voters, one at a time. Each step waits,
-     * and refuses with nothing changed when the quorum cannot take it.
+     * Shrinking in place (prod to dev, or to fewer prod brokers), before the smaller StatefulSet is applied: min ISR
+     * down to the profile's (see {@link ClusterMinIsr}), every partition onto the brokers that stay, then the voters
+     * beyond the smaller quorum out, one at a time. Each step waits, and refuses with nothing changed when the
+     * quorum cannot take it.
      */
-    private void shrink(KubernetesClient client, KubernetesAccess access, int deployedReplicas, long deadline) {
+    private void shrink(KubernetesClient client, KubernetesAccess access, KafkaManifests manifests,
+            int deployedReplicas, long deadline) {
         if (noWait) {
-            throw new CommandFailure("shrinking from " + deployedReplicas + " to " + profile.replicas + " brokers "
-                    + "moves every partition first and waits for it: run it without --no-wait; nothing changed");
+            throw new CommandFailure("shrinking from " + deployedReplicas + " to " + manifests.replicas()
+                    + " brokers moves every partition first and waits for it: run it without --no-wait; "
+                    + "nothing changed");
         }
-        List<Integer> staying = java.util.stream.IntStream.range(0, profile.replicas).boxed().toList();
-        Set<Integer> leaving = new java.util.TreeSet<>(java.util.stream.IntStream.range(profile.replicas,
-                deployedReplicas).boxed().toList());
+        List<Integer> staying = IntStream.range(0, manifests.replicas()).boxed().toList();
+        Set<Integer> leavingVoters = IntStream.range(manifests.voterIds().size(), deployedReplicas).boxed()
+                .collect(Collectors.toCollection(TreeSet::new));
         try (Progress progress = output.progress(); KafkaAccess brokers = kafka.connect(namespace.get(), client,
                 access, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) {
             ClusterMinIsr.set(brokers, profile.minInsyncReplicas);
-            new ReplicaChange(brokers, progress::update).replicate(profile.replicationFactor(), staying, deadline);
-            new QuorumChange(brokers, progress::update).removeVoters(leaving, deadline);
+            new ReplicaChange(brokers, progress::update).keepOn(staying, deadline);
+            new QuorumChange(brokers, progress::update).removeVoters(leavingVoters, deadline);
         }
     }
 
@@ -286,11 +298,11 @@ public class deploy implements Callable<Integer> {
      * Once the StatefulSet controller has deleted the leaving pods, their brokers are unregistered: otherwise the
      * cluster would keep them as fenced brokers, forever offline.
      */
-    private void unregisterRemoved(KubernetesClient client, KubernetesAccess access, int deployedReplicas,
-            long deadline) {
+    private void unregisterRemoved(KubernetesClient client, KubernetesAccess access, int replicas,
+            int deployedReplicas, long deadline) {
         try (Progress progress = output.progress(); KafkaAccess brokers = kafka.connect(namespace.get(), client,
                 access, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) {
-            for (int ordinal = profile.replicas; ordinal < deployedReplicas; ordinal++) {
+            for (int ordinal = replicas; ordinal < deployedReplicas; ordinal++) {
                 var pod = client.pods().inNamespace(namespace.get()).withName(KafkaEndpoints.podName(ordinal));
                 while (pod.get() != null) {
                     if (System.nanoTime() > deadline) {
@@ -318,37 +330,66 @@ public class deploy implements Callable<Integer> {
     }
 
     /**
-     * A deployed cluster keeps its volume size unless --storage-size asks for another (which cannot be done in
-     * place): a profile switch does not, by itself, ask for new volumes.
+     * --delete-data on deploy: the volumes of brokers beyond the cluster's size (removed now or by an earlier shrink),
+     * whose data the cluster no longer needs.
      */
-    private KafkaManifests keptVolumeSize(KafkaManifests rendered, StatefulSet deployed) {
-        String deployedSize = deployed == null ? null : KafkaManifests.storageSizeOf(deployed);
-        return storageSize != null || deployedSize == null ? rendered : rendered.withStorageSize(deployedSize);
+    private List<String> deleteLeftVolumes(KubernetesClient client, KubernetesAccess access, int replicas) {
+        try (Progress progress = output.progress()) {
+            Teardown teardown = new Teardown(client, access, namespace.get());
+            Teardown.Plan plan = teardown.planLeftVolumes(replicas);
+            teardown.execute(plan, true, progress);
+            return plan.volumes().stream().map(claim -> claim.getMetadata().getName()).toList();
+        }
     }
 
     /**
-     * Growing in place (dev to prod): every node a KRaft voter, added one at a time once caught up as an observer,
-     * then every partition short of the profile's replication factor, internal topics too, given its new copies,
-     * then the cluster's min ISR raised to the profile's.
+     * A deployed cluster keeps its volume size unless --storage-size asks for another (which cannot be done in
+     * place): a profile switch does not, by itself, ask for new volumes. It keeps its broker count too unless
+     * --replicas asks for another, or the profile cannot run it (prod over dev grows to 3, dev over prod shrinks).
+     */
+    private KafkaManifests keptShape(KafkaManifests rendered, StatefulSet deployed) {
+        if (deployed == null) {
+            return rendered;
+        }
+        String deployedSize = KafkaManifests.storageSizeOf(deployed);
+        KafkaManifests kept = storageSize != null || deployedSize == null ? rendered
+                : rendered.withStorageSize(deployedSize);
+        Integer deployedReplicas = deployed.getSpec().getReplicas();
+        if (replicas != null || deployedReplicas == null) {
+            return kept;
+        }
+        try {
+            return kept.withReplicas(deployedReplicas);
+        } catch (IllegalArgumentException notThisProfiles) {
+            return kept;
+        }
+    }
+
+    /**
+     * Growing in place (dev to prod, or to more prod brokers): the quorum's voters (see
+     * {@link KafkaManifests#voterIds}) added one at a time once caught up as observers, then every partition short
+     * of the profile's replication factor, internal topics too, given its new copies, then the cluster's min ISR
+     * raised to the profile's.
      * Both resume where an interrupted deploy stopped and find nothing to do on a grown cluster.
      *
      * @return how many voters it added
      */
-    private int grow(KafkaAccess brokers, Progress progress, long deadline) {
-        List<Integer> nodes = java.util.stream.IntStream.range(0, profile.replicas).boxed().toList();
-        int added = new QuorumChange(brokers, progress::update).addVoters(new java.util.TreeSet<>(nodes), deadline)
-                .size();
+    private int grow(KafkaAccess brokers, KafkaManifests manifests, Progress progress, long deadline) {
+        List<Integer> nodes = IntStream.range(0, manifests.replicas()).boxed().toList();
+        int added = new QuorumChange(brokers, progress::update).addVoters(new TreeSet<>(manifests.voterIds()),
+                deadline).size();
         new ReplicaChange(brokers, progress::update).raise(profile.replicationFactor(), nodes, deadline);
         ClusterMinIsr.set(brokers, profile.minInsyncReplicas);
         return added;
     }
 
     /** After a scale-up, every pod Ready: the new ones are brokers and quorum observers before they can be voters. */
-    private void awaitAllReady(KubernetesClient client, KubernetesAccess access, long deadline, Progress progress) {
+    private void awaitAllReady(KubernetesClient client, KubernetesAccess access, int replicas, long deadline,
+            Progress progress) {
         while (true) {
             PodReadiness readiness;
             try {
-                readiness = new PodReadiness(profile.replicas, client.pods().inNamespace(namespace.get())
+                readiness = new PodReadiness(replicas, client.pods().inNamespace(namespace.get())
                         .withLabels(KafkaManifests.selector()).list().getItems());
             } catch (KubernetesClientException e) {
                 throw access.failure("listing the Kafka pods", e);
@@ -357,10 +398,10 @@ public class deploy implements Callable<Integer> {
                 return;
             }
             if (System.nanoTime() > deadline) {
-                throw new CommandFailure("growing to " + profile.replicas + " brokers: " + readiness.ready() + "/"
-                        + profile.replicas + " Ready: " + String.join("; ", readiness.notReady()));
+                throw new CommandFailure("growing to " + replicas + " brokers: " + readiness.ready() + "/"
+                        + replicas + " Ready: " + String.join("; ", readiness.notReady()));
             }
-            progress.update("waiting for the new brokers: " + readiness.ready() + "/" + profile.replicas + " Ready");
+            progress.update("waiting for the new brokers: " + readiness.ready() + "/" + replicas + " Ready");
             try {
                 Thread.sleep(1_000);
             } catch (InterruptedException e) {
@@ -597,14 +638,16 @@ public class deploy implements Callable<Integer> {
     }
 
     private void report(KafkaManifests manifests, Map<String, Integer> changes, int votersAdded, int removed,
-            int restarted, Integer ready, long elapsedNanos) {
+            List<String> deletedVolumes, int restarted, Integer ready, long elapsedNanos) {
         String connection = manifests.clientBootstrap();
         String line = "deploy " + profile.id() + ": " + changes.entrySet().stream()
                 .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "))
-                + (votersAdded == 0 ? "" : "; " + votersAdded + " voters added")
-                + (removed == 0 ? "" : "; " + removed + " brokers removed, volumes kept")
+                + (votersAdded == 0 ? "" : "; " + count(votersAdded, "voter") + " added")
+                + (removed == 0 ? "" : "; " + count(removed, "broker") + " removed")
+                + (removed == 0 || !deletedVolumes.isEmpty() ? "" : removed == 1 ? ", volume kept" : ", volumes kept")
+                + (deletedVolumes.isEmpty() ? "" : "; " + count(deletedVolumes.size(), "volume") + " deleted")
                 + (restarted == 0 ? "" : "; rolled " + restarted)
-                + (ready == null ? "" : "; " + ready + "/" + profile.replicas
+                + (ready == null ? "" : "; " + ready + "/" + manifests.replicas()
                         + " brokers ready in " + RolloutWait.seconds(elapsedNanos))
                 + "; bootstrap " + connection;
         Map<String, Object> facts = Output.facts("ok");
@@ -613,14 +656,21 @@ public class deploy implements Callable<Integer> {
         facts.put("objects", changes);
         facts.put("votersAdded", votersAdded);
         facts.put("brokersRemoved", removed);
-        facts.put("keptVolumes", KafkaManifests.claimNames(profile.replicas + removed).subList(profile.replicas,
-                profile.replicas + removed));
+        List<String> removedVolumes = KafkaManifests.claimNames(manifests.replicas() + removed)
+                .subList(manifests.replicas(), manifests.replicas() + removed);
+        facts.put("keptVolumes", removedVolumes.stream().filter(name -> !deletedVolumes.contains(name)).toList());
+        facts.put("deletedVolumes", deletedVolumes);
         facts.put("restarted", restarted);
-        facts.put("brokers", profile.replicas);
+        facts.put("brokers", manifests.replicas());
         facts.put("ready", ready);
         facts.put("connection", connection);
         facts.put("elapsedMs", elapsedNanos / 1_000_000);
         output.result(line, facts);
+    }
+
+    /** "1 voter", "2 voters" */
+    private static String count(int count, String noun) {
+        return count + " " + noun + (count == 1 ? "" : "s");
     }
 
     /**
@@ -660,8 +710,14 @@ public class deploy implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "namespace '" + namespace.get() + "' belongs to the "
                     + "cluster itself: choose another, or add --force");
         }
-        if (deleteData && !delete) {
-            throw new ParameterException(spec.commandLine(), "--delete-data goes with --delete");
+    }
+
+    /** The rendered cluster with --replicas, when given and valid for the profile. */
+    private KafkaManifests withValidReplicas(KafkaManifests rendered) {
+        try {
+            return replicas == null ? rendered : rendered.withReplicas(replicas);
+        } catch (IllegalArgumentException invalid) {
+            throw new ParameterException(spec.commandLine(), invalid.getMessage());
         }
     }
 

@@ -51,6 +51,7 @@ public class mcp_server {
             new ToolCommand("deploy", "Deploy Kafka (dev: 1 broker, prod: 3) and wait until Ready.",
                     deploy::new, List.of(), List.of(
                             Param.positional("profile", "dev", "prod"),
+                            Param.option("replicas", "--replicas", "integer", "prod: 3+"),
                             Param.NAMESPACE, Param.CONTEXT, Param.TIMEOUT,
                             Param.option("dryRun", "--dry-run", "boolean", null),
                             Param.option("noWait", "--no-wait", "boolean", null),

@@ -6,20 +6,24 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.QuorumInfo;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.config.ConfigResource;
 
 /**
  * The cluster as deployed, not as it answers right now: the brokers' own {@code default.replication.factor} and
- * {@code min.insync.replicas} (what deploy set for the profile), and which of the KRaft voters, each also a broker
- * here, are registered. A topic created while a broker is down must not quietly get fewer copies.
+ * {@code min.insync.replicas} (what deploy set for the profile), its nodes (the KRaft voters and every registered
+ * broker, fenced or not; each node here is both), and which of them answer. A topic created while a broker is down
+ * must not quietly get fewer copies.
  */
-public record ClusterDefaults(int replicationFactor, int minInsyncReplicas, Set<Integer> voters,
+public record ClusterDefaults(int replicationFactor, int minInsyncReplicas, Set<Integer> nodes,
         Set<Integer> brokers) {
 
     public static ClusterDefaults read(KafkaAccess access) {
-        List<Node> live = List.copyOf(access.await(access.admin().describeCluster().nodes(), "reading the brokers"));
+        List<Node> registered = List.copyOf(access.await(access.admin().describeCluster(
+                new DescribeClusterOptions().includeFencedBrokers(true)).nodes(), "reading the brokers"));
+        List<Node> live = registered.stream().filter(node -> !node.isFenced()).toList();
         QuorumInfo quorum = access.await(access.admin().describeMetadataQuorum().quorumInfo(), "reading the quorum");
         if (live.isEmpty()) {
             throw new CommandFailure("no broker answers at " + access.bootstrap());
@@ -28,23 +32,24 @@ public record ClusterDefaults(int replicationFactor, int minInsyncReplicas, Set<
         Map<ConfigResource, Config> configs = access.await(access.admin().describeConfigs(List.of(broker)).all(),
                 "reading the broker configuration");
         Config config = configs.get(broker);
+        Set<Integer> nodes = quorum.voters().stream().map(QuorumInfo.ReplicaState::replicaId)
+                .collect(Collectors.toCollection(TreeSet::new));
+        registered.forEach(node -> nodes.add(node.id()));
         return new ClusterDefaults(intValue(config, "default.replication.factor"),
-                intValue(config, "min.insync.replicas"),
-                quorum.voters().stream().map(QuorumInfo.ReplicaState::replicaId)
-                        .collect(Collectors.toCollection(TreeSet::new)),
+                intValue(config, "min.insync.replicas"), nodes,
                 live.stream().map(Node::id).collect(Collectors.toCollection(TreeSet::new)));
     }
 
-    /** The voters that are not registered brokers: down, or not started yet. */
+    /** The nodes that do not answer as brokers: down (fenced), or not started yet. */
     public Set<Integer> down() {
-        Set<Integer> down = new TreeSet<>(voters);
+        Set<Integer> down = new TreeSet<>(nodes);
         down.removeAll(brokers);
         return down;
     }
 
-    /** "broker 2 is down (voters 0,1,2; answering 0,1)" */
+    /** "broker 2 is down (nodes 0,1,2; answering 0,1)" */
     public String describeDown() {
-        return "broker " + ids(down()) + (down().size() == 1 ? " is" : " are") + " down (voters " + ids(voters)
+        return "broker " + ids(down()) + (down().size() == 1 ? " is" : " are") + " down (nodes " + ids(nodes)
                 + "; answering " + ids(brokers) + ")";
     }
 

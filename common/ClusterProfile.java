@@ -7,11 +7,13 @@ import java.util.stream.Collectors;
 
 /** Everything that differs between a development and a production cluster, in one place. */
 public enum ClusterProfile {
-    DEV(1, "512Mi", "500m", "-Xmx256m -Xms256m", 1, "1Gi", Duration.ofSeconds(60), false),
-    PROD(3, "2Gi", "1", "-Xmx1g -Xms1g", 2, "10Gi", Duration.ofSeconds(120), true);
+    DEV(1, false, "512Mi", "500m", "-Xmx256m -Xms256m", 1, "1Gi", Duration.ofSeconds(60), false),
+    PROD(3, true, "2Gi", "1", "-Xmx1g -Xms1g", 2, "10Gi", Duration.ofSeconds(120), true);
 
-    /** Brokers, each also a KRaft controller. */
+    /** Brokers, each also a KRaft controller, unless --replicas asks for more. */
     public final int replicas;
+    /** Whether --replicas may ask for more brokers than {@link #replicas} (never fewer). */
+    public final boolean scalable;
     /** Requests equal limits (Guaranteed QoS). */
     public final String memory;
     public final String cpu;
@@ -27,9 +29,10 @@ public enum ClusterProfile {
      */
     public final boolean safeRoll;
 
-    ClusterProfile(int replicas, String memory, String cpu, String heapOptions, int minInsyncReplicas,
+    ClusterProfile(int replicas, boolean scalable, String memory, String cpu, String heapOptions, int minInsyncReplicas,
             String storageSize, Duration readyTimeout, boolean safeRoll) {
         this.replicas = replicas;
+        this.scalable = scalable;
         this.memory = memory;
         this.cpu = cpu;
         this.heapOptions = heapOptions;
@@ -39,9 +42,22 @@ public enum ClusterProfile {
         this.safeRoll = safeRoll;
     }
 
-    /** Every replica holds a copy of every partition, internal topics included. */
+    /**
+     * Copies of every partition, internal topics included: one per broker of the profile's size (more brokers
+     * spread the partitions, they do not copy them more).
+     */
     public int replicationFactor() {
         return replicas;
+    }
+
+    /** The broker count asked for, or a one-line reason why this profile cannot run it. */
+    public int validReplicas(int asked) {
+        if (asked == replicas || scalable && asked > replicas) {
+            return asked;
+        }
+        throw new IllegalArgumentException("--replicas " + asked + ": " + id() + " runs " + (scalable
+                ? "at least " + replicas + " brokers" : replicas + " broker" + (replicas == 1 ? "" : "s")
+                        + "; use prod for more"));
     }
 
     /** A cluster that survives losing a node: it gets a disruption budget and spreads across nodes. */

@@ -80,6 +80,7 @@ public final class KafkaManifests {
             "logs", "/opt/kafka/logs"));
 
     private final ClusterProfile profile;
+    private final int replicas;
     private final String namespace;
     private final String image;
     private final String storageSize;
@@ -97,14 +98,15 @@ public final class KafkaManifests {
      */
     public KafkaManifests(ClusterProfile profile, String namespace, String image, String storageSize,
             String storageClass) {
-        this(profile, namespace, image, storageSize == null ? profile.storageSize : storageSize, storageClass,
-                KafkaEndpoints.DEFAULT_CLUSTER_DOMAIN, Platform.KUBERNETES, null, KraftQuorum.DYNAMIC);
+        this(profile, profile.replicas, namespace, image, storageSize == null ? profile.storageSize : storageSize,
+                storageClass, KafkaEndpoints.DEFAULT_CLUSTER_DOMAIN, Platform.KUBERNETES, null, KraftQuorum.DYNAMIC);
     }
 
-    private KafkaManifests(ClusterProfile profile, String namespace, String image, String storageSize,
+    private KafkaManifests(ClusterProfile profile, int replicas, String namespace, String image, String storageSize,
             String storageClass, String clusterDomain, Platform platform, String restartMarker,
             KraftQuorum quorum) {
         this.profile = profile;
+        this.replicas = replicas;
         this.namespace = namespace;
         this.image = image;
         this.storageSize = storageSize;
@@ -117,19 +119,19 @@ public final class KafkaManifests {
 
     /** The same cluster for a Kubernetes whose DNS domain is not cluster.local. */
     public KafkaManifests withClusterDomain(String domain) {
-        return new KafkaManifests(profile, namespace, image, storageSize, storageClass, domain, platform,
+        return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, domain, platform,
                 restartMarker, quorum);
     }
 
     /** The same cluster for another platform (OpenShift assigns the pods' ids). */
     public KafkaManifests withPlatform(Platform target) {
-        return new KafkaManifests(profile, namespace, image, storageSize, storageClass, clusterDomain, target,
+        return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, clusterDomain, target,
                 restartMarker, quorum);
     }
 
     /** The same cluster with volumes of another size (a deployed cluster's claim template cannot change). */
     public KafkaManifests withStorageSize(String size) {
-        return new KafkaManifests(profile, namespace, image, size, storageClass, clusterDomain, platform,
+        return new KafkaManifests(profile, replicas, namespace, image, size, storageClass, clusterDomain, platform,
                 restartMarker, quorum);
     }
 
@@ -148,18 +150,33 @@ public final class KafkaManifests {
      * new value restarts every broker; null renders none.
      */
     public KafkaManifests withRestartMarker(String marker) {
-        return new KafkaManifests(profile, namespace, image, storageSize, storageClass, clusterDomain, platform,
+        return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, clusterDomain, platform,
                 marker, quorum);
     }
 
     /** The same cluster with the given quorum (a deployed cluster keeps the one it was formatted with). */
     public KafkaManifests withQuorum(KraftQuorum kind) {
-        return new KafkaManifests(profile, namespace, image, storageSize, storageClass, clusterDomain, platform,
+        return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, clusterDomain, platform,
                 restartMarker, kind);
+    }
+
+    /** The same cluster with another broker count ({@link ClusterProfile#validReplicas} says which it may have). */
+    public KafkaManifests withReplicas(int count) {
+        return new KafkaManifests(profile, profile.validReplicas(count), namespace, image, storageSize, storageClass,
+                clusterDomain, platform, restartMarker, quorum);
     }
 
     public KraftQuorum quorum() {
         return quorum;
+    }
+
+    public int replicas() {
+        return replicas;
+    }
+
+    /** The nodes that are KRaft voters: the lowest ids, as many as {@link KraftQuorum#voters} gives. */
+    public List<Integer> voterIds() {
+        return IntStream.range(0, quorum.voters(replicas)).boxed().toList();
     }
 
     /** A variable of a deployed StatefulSet's Kafka container (CLUSTER_ID, the voters, ...), or null. */
@@ -255,7 +272,7 @@ public final class KafkaManifests {
                 .withNewMetadata().withName(KafkaEndpoints.CLUSTER_NAME).withNamespace(namespace)
                 .withLabels(labels()).endMetadata()
                 .withNewSpec()
-                .withReplicas(profile.replicas)
+                .withReplicas(replicas)
                 .withServiceName(KafkaEndpoints.HEADLESS_SERVICE)
                 // OrderedReady would deadlock: pod 0 cannot be Ready before a quorum, which needs pods 1 and 2.
                 .withPodManagementPolicy("Parallel")
@@ -305,18 +322,22 @@ public final class KafkaManifests {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
     }
 
-    /** Every node's controller endpoint, through the headless Service: {@code id@host:port} for static voters. */
-    private List<String> controllers(boolean withIds) {
-        return IntStream.range(0, profile.replicas).mapToObj(i -> (withIds ? i + "@" : "")
+    /**
+     * The first {@code nodes} nodes' controller endpoints, through the headless Service: {@code id@host:port} for
+     * static voters. A dynamic quorum's nodes find it through the nodes every cluster of the profile has as voters,
+     * so that adding or removing brokers beyond them leaves the pod template, and the running brokers, alone.
+     */
+    private List<String> controllers(int nodes, boolean withIds) {
+        return IntStream.range(0, nodes).mapToObj(i -> (withIds ? i + "@" : "")
                 + KafkaEndpoints.podHost(namespace, clusterDomain, i) + ":" + KafkaEndpoints.CONTROLLER_PORT).toList();
     }
 
     /**
-     * What deploy writes when it creates a cluster with a dynamic quorum: every node a first voter, each with a new
-     * directory id (kafka-storage.sh format --initial-controllers).
+     * What deploy writes when it creates a cluster with a dynamic quorum: the voters (see {@link #voterIds}) as its
+     * first voters, each with a new directory id (kafka-storage.sh format --initial-controllers).
      */
     public ConfigMap formation() {
-        String voters = IntStream.range(0, profile.replicas).mapToObj(i -> controllers(true).get(i) + ":"
+        String voters = voterIds().stream().map(i -> controllers(replicas, true).get(i) + ":"
                 + org.apache.kafka.common.Uuid.randomUuid()).collect(Collectors.joining(","));
         return new ConfigMapBuilder()
                 .withNewMetadata().withName(KraftQuorum.FORMATION).withNamespace(namespace).withLabels(labels())
@@ -426,7 +447,8 @@ public final class KafkaManifests {
         env.put("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PORT_FORWARD:PLAINTEXT");
         env.put("KAFKA_INTER_BROKER_LISTENER_NAME", "PLAINTEXT");
         env.put("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER");
-        quorum.addEnvironment(env, controllers(quorum == KraftQuorum.STATIC));
+        quorum.addEnvironment(env, quorum == KraftQuorum.STATIC ? controllers(replicas, true)
+                : controllers(profile.replicas, false));
         env.put("KAFKA_LOG_DIRS", LOG_DIR);
         env.put("KAFKA_DEFAULT_REPLICATION_FACTOR", String.valueOf(replication));
         env.put("KAFKA_MIN_INSYNC_REPLICAS", minIsr);

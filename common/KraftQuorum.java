@@ -55,6 +55,19 @@ public enum KraftQuorum {
         return labels != null && DYNAMIC.label().equals(labels.get(LABEL)) ? DYNAMIC : STATIC;
     }
 
+    /**
+     * How many of {@code nodes} nodes are voters. Static: every node, as the clusters it formatted had. Dynamic: an
+     * odd number, at most five; an even count survives no more failures than one fewer, and every commit waits for
+     * a majority. The other nodes fetch the metadata as observers.
+     */
+    public int voters(int nodes) {
+        if (this == STATIC) {
+            return nodes;
+        }
+        int voters = Math.min(nodes, 5);
+        return voters % 2 == 0 ? voters - 1 : voters;
+    }
+
     public String label() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.IntUnaryOperator;
 import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
@@ -13,8 +14,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 
 /**
- * Gives every partition of every topic, Kafka's internal ones included, a replica count on a set of brokers, with
- * partition reassignments (copies are added before any is dropped, so no partition loses data on the way), and
+ * Places every partition of every topic, Kafka's internal ones included, on a set of brokers, with partition
+ * reassignments (copies are added before any is dropped, so no partition loses data on the way), and
  * waits until they are done and in sync. Run again, it finds nothing to move.
  */
 public final class ReplicaChange {
@@ -27,33 +28,31 @@ public final class ReplicaChange {
     }
 
     /**
-     * Every partition on exactly {@code factor} of {@code brokers}: replicas kept where they are (the leader first),
-     * new ones spread round-robin, extra ones and ones on other brokers dropped.
+     * Every partition only on {@code brokers} (shrinking a cluster): each keeps its replica count, or as many as
+     * there are brokers, its replicas on them staying where they are (the leader first).
      *
      * @return how many partitions it moved
      */
-    public int replicate(int factor, List<Integer> brokers, long deadline) {
-        return move(factor, brokers, false, deadline);
+    public int keepOn(List<Integer> brokers, long deadline) {
+        return move(current -> Math.min(current, brokers.size()), brokers, deadline);
     }
 
-    /** As {@link #replicate}, for partitions with fewer than {@code factor} replicas only (growing a cluster). */
+    /** Every partition with fewer than {@code factor} replicas given the missing ones (growing a cluster). */
     public int raise(int factor, List<Integer> brokers, long deadline) {
-        return move(factor, brokers, true, deadline);
-    }
-
-    private int move(int factor, List<Integer> brokers, boolean onlyShort, long deadline) {
         if (factor > brokers.size()) {
             throw new CommandFailure("cannot place " + factor + " replicas on brokers " + brokers);
         }
+        return move(current -> Math.max(current, factor), brokers, deadline);
+    }
+
+    /** Reassigns every partition whose replicas are not {@code count(current count)} of {@code brokers}. */
+    private int move(IntUnaryOperator count, List<Integer> brokers, long deadline) {
         Map<TopicPartition, Optional<NewPartitionReassignment>> moves = new LinkedHashMap<>();
         for (TopicDescription topic : topics().values()) {
             for (TopicPartitionInfo partition : topic.partitions()) {
                 List<Integer> current = partition.replicas().stream().map(Node::id).toList();
-                if (onlyShort && current.size() >= factor) {
-                    continue;
-                }
-                List<Integer> target = target(current, factor, brokers, topic.name().hashCode() + partition
-                        .partition());
+                List<Integer> target = target(current, count.applyAsInt(current.size()), brokers,
+                        topic.name().hashCode() + partition.partition());
                 if (!target.equals(current)) {
                     moves.put(new TopicPartition(topic.name(), partition.partition()),
                             Optional.of(new NewPartitionReassignment(target)));
@@ -61,9 +60,9 @@ public final class ReplicaChange {
             }
         }
         if (!moves.isEmpty()) {
-            progress.accept("moving replicas of " + moves.size() + " partitions (replication factor " + factor + ")");
+            progress.accept("moving replicas of " + moves.size() + " partitions");
             kafka.await(kafka.admin().alterPartitionReassignments(moves).all(), "reassigning partitions");
-            awaitInSync(moves.keySet(), factor, deadline);
+            awaitInSync(moves, deadline);
         }
         return moves.size();
     }
@@ -80,22 +79,21 @@ public final class ReplicaChange {
         return target;
     }
 
-    /** Until no reassignment of {@code moved} runs and each has {@code factor} replicas, all in sync. */
-    private void awaitInSync(java.util.Set<TopicPartition> moved, int factor, long deadline) {
+    /** Until no reassignment of {@code moved} runs and each has its new replicas, all in sync. */
+    private void awaitInSync(Map<TopicPartition, Optional<NewPartitionReassignment>> moved, long deadline) {
         while (true) {
-            long moving = kafka.await(kafka.admin().listPartitionReassignments(moved).reassignments(),
+            long moving = kafka.await(kafka.admin().listPartitionReassignments(moved.keySet()).reassignments(),
                     "listing reassignments").size();
             long behind = topics().values().stream().flatMap(topic -> topic.partitions().stream()
-                    .filter(p -> moved.contains(new TopicPartition(topic.name(), p.partition()))))
-                    .filter(p -> p.replicas().size() != factor || p.isr().size() != factor).count();
+                    .filter(p -> !inSyncOn(p, moved.get(new TopicPartition(topic.name(), p.partition()))))).count();
             if (moving == 0 && behind == 0) {
                 return;
             }
             if (System.nanoTime() > deadline) {
                 throw new CommandFailure("timed out: " + moving + " partition reassignments running, " + behind
-                        + " partitions not yet on " + factor + " in-sync replicas");
+                        + " partitions not yet on their new in-sync replicas");
             }
-            progress.accept("waiting for " + behind + " partitions to reach " + factor + " in-sync replicas");
+            progress.accept("waiting for " + behind + " partitions to reach their new in-sync replicas");
             try {
                 Thread.sleep(500);
             } catch (InterruptedException e) {
@@ -103,6 +101,16 @@ public final class ReplicaChange {
                 throw new CommandFailure("interrupted while partitions move");
             }
         }
+    }
+
+    /** Whether a partition has exactly the replicas of its reassignment (if any), all in sync. */
+    private static boolean inSyncOn(TopicPartitionInfo partition, Optional<NewPartitionReassignment> reassignment) {
+        if (reassignment == null) {
+            return true;
+        }
+        java.util.Set<Integer> target = java.util.Set.copyOf(reassignment.orElseThrow().targetReplicas());
+        return partition.replicas().stream().map(Node::id).collect(java.util.stream.Collectors.toSet())
+                .equals(target) && partition.isr().size() == target.size();
     }
 
     private Map<String, TopicDescription> topics() {

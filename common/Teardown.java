@@ -48,11 +48,29 @@ public final class Teardown {
                 (Ownership.ours(found) ? objects : foreign).add(found);
             }
         }
+        return new Plan(objects, volumesFrom(0, foreign), foreign);
+    }
+
+    /**
+     * Looks for the volumes a smaller cluster left (the brokers from {@code ordinal} up, removed by a shrink), changes
+     * nothing. Only the volumes go.
+     */
+    public Plan planLeftVolumes(int ordinal) {
+        List<HasMetadata> foreign = new ArrayList<>();
+        return new Plan(List.of(), volumesFrom(ordinal, foreign), foreign);
+    }
+
+    /**
+     * The tool's data volumes of the brokers from {@code ordinal} up; others' claims with those names go to
+     * {@code foreign}.
+     */
+    private List<PersistentVolumeClaim> volumesFrom(int ordinal, List<HasMetadata> foreign) {
         List<PersistentVolumeClaim> volumes = new ArrayList<>();
-        for (String name : KafkaManifests.claimNames(MAX_CLAIMS)) {
+        List<String> names = KafkaManifests.claimNames(MAX_CLAIMS);
+        for (String name : names.subList(Math.min(ordinal, names.size()), names.size())) {
             PersistentVolumeClaim claim = get(client.persistentVolumeClaims().inNamespace(namespace).withName(name));
             if (claim == null) {
-                break; // the StatefulSet controller numbers its claims without gaps
+                break; // the StatefulSet controller numbers its claims without gaps, and they go highest first
             }
             if (Ownership.ours(claim)) {
                 volumes.add(claim);
@@ -60,14 +78,19 @@ public final class Teardown {
                 foreign.add(claim);
             }
         }
-        return new Plan(objects, volumes, foreign);
+        return volumes;
     }
 
-    /** Deletes the plan's objects, and its volumes when {@code withData}; the StatefulSet first. */
+    /**
+     * Deletes the plan's objects, and its volumes when {@code withData}; the StatefulSet first, the volumes last and
+     * highest first (an interrupted run leaves them numbered without gaps).
+     */
     public void execute(Plan plan, boolean withData, Progress progress) {
         List<HasMetadata> doomed = new ArrayList<>(plan.objects());
         if (withData) {
-            doomed.addAll(plan.volumes());
+            List<HasMetadata> volumes = new ArrayList<>(plan.volumes());
+            java.util.Collections.reverse(volumes);
+            doomed.addAll(volumes);
         }
         for (HasMetadata object : doomed) {
             String what = object.getKind() + " " + object.getMetadata().getName();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import common.ClusterProfile;
 import common.KafkaManifests;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -95,6 +96,19 @@ class CommandLineTest {
         assertTrue(result.stdout().contains("image: \"registry.example/kafka:4.4.0\""), result.stdout());
         assertTrue(result.stdout().contains("storage: \"50Gi\""), result.stdout());
         assertTrue(result.stdout().contains("storageClassName: \"gp3\""), result.stdout());
+    }
+
+    @Test
+    void dryRunRendersTheBrokerCountAsked() throws Exception {
+        Scripts.Result result = Scripts.run(noCluster(), Duration.ofMinutes(3), "deploy.java", "prod", "--dry-run",
+                "--replicas", "5");
+        assertEquals(0, result.exitCode(), result.toString());
+        List<HasMetadata> parsed = new KubernetesSerialization().unmarshal(
+                new ByteArrayInputStream(result.stdout().getBytes(StandardCharsets.UTF_8)));
+        assertEquals(new KafkaManifests(ClusterProfile.PROD, "kafka", KafkaManifests.DEFAULT_IMAGE, null, null)
+                .withReplicas(5).all(), parsed);
+        assertEquals(5, parsed.stream().filter(StatefulSet.class::isInstance).map(StatefulSet.class::cast)
+                .findFirst().orElseThrow().getSpec().getReplicas());
     }
 
     @Test

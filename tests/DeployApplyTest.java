@@ -81,7 +81,8 @@ class DeployApplyTest {
         assertEquals(0, result.exitCode(), result.toString());
         Map<String, Object> json = JsonResult.parse(result);
         assertEquals(List.of("status", "profile", "namespace", "objects", "votersAdded", "brokersRemoved",
-                "keptVolumes", "restarted", "brokers", "ready", "connection", "elapsedMs"), List.copyOf(json.keySet()));
+                "keptVolumes", "deletedVolumes", "restarted", "brokers", "ready", "connection", "elapsedMs"),
+                List.copyOf(json.keySet()));
         assertEquals("ok", json.get("status"));
         assertEquals("prod", json.get("profile"));
         assertEquals(Map.of("created", 5), json.get("objects"));

@@ -40,8 +40,11 @@ import tests.support.Tokens;
  * {@code deploy prod} over a running dev cluster, in place: a real one-node Kafka behind the stand-in API server,
  * whose pods a {@link ClusterModel} drives (a scale-up starts new nodes from the new template; deleting a pod restarts
  * its node from it). Records written before are all readable after; every node is a voter, every partition has
- * three in-sync copies, kafka-0 runs the prod template, and a second deploy changes nothing. Then {@code deploy dev}
- * shrinks it back the same way: every record still read, one voter, one broker, every partition on it.
+ * three in-sync copies, kafka-0 runs the prod template, and a second deploy changes nothing. {@code --replicas 5}
+ * adds two brokers and voters without restarting any; {@code --replicas 4} moves every copy off the fifth and leaves
+ * three voters; a plain {@code deploy prod} keeps four. Then {@code deploy dev} shrinks it back the same way: every
+ * record still read, one voter, one broker, every partition on it, and with {@code --delete-data} only kafka-0's
+ * volume left.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -49,6 +52,7 @@ class GrowInPlaceTest {
     @RegisterExtension
     static final ApiServer api = new ApiServer();
     private static final String TOPIC = "written.on.dev";
+    private static final String SPREAD = "written.on.five";
     private static final int RECORDS = 300;
     private KafkaNodes nodes;
     private ClusterModel model;
@@ -115,13 +119,62 @@ class GrowInPlaceTest {
 
     @Test
     @Order(2)
-    void prodShrinksBackToDevInPlaceAndKeepsEveryRecord() throws Exception {
-        Scripts.Result shrunk = deploy("dev", "--json");
+    void prodGrowsToFiveBrokersWithFiveVotersAndRestartsNone() throws Exception {
+        int[] starts = {nodes.starts(0), nodes.starts(1), nodes.starts(2)};
+        Scripts.Result grown = deploy("prod", "--replicas", "5");
+        model.check();
+        assertEquals(0, grown.exitCode(), grown.toString());
+        assertTrue(grown.stdout().startsWith("deploy prod: 1 configured, 4 unchanged; 2 voters added; 5/5 brokers "
+                + "ready"), grown.stdout());
+        assertEquals(Set.of(0, 1, 2, 3, 4), voters());
+        assertEquals(List.of(starts[0], starts[1], starts[2]), List.of(nodes.starts(0), nodes.starts(1),
+                nodes.starts(2)), "the running brokers keep running");
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            admin.createTopics(List.of(new NewTopic(SPREAD, 5, (short) 3))).all().get(30, TimeUnit.SECONDS);
+            assertTrue(everyPartition(admin).entrySet().stream().anyMatch(e -> e.getKey().startsWith(SPREAD)
+                    && e.getValue().replicas().stream().anyMatch(node -> node.id() == 4)), "a copy on kafka-4");
+        }
+        Records.produce(nodes.bootstrapServers(), SPREAD, 5, RECORDS);
+    }
+
+    @Test
+    @Order(3)
+    void prodShrinksToFourBrokersWithThreeVotersAndMovesEveryCopyOffTheFifth() throws Exception {
+        Scripts.Result shrunk = deploy("prod", "--replicas", "4", "--json");
         model.check();
         assertEquals(0, shrunk.exitCode(), shrunk.toString());
         Map<String, Object> facts = tests.support.JsonResult.parse(shrunk);
-        assertEquals(2, ((Number) facts.get("brokersRemoved")).intValue(), facts.toString());
-        assertEquals(List.of("data-kafka-1", "data-kafka-2"), facts.get("keptVolumes"), facts.toString());
+        assertEquals(1, ((Number) facts.get("brokersRemoved")).intValue(), facts.toString());
+        assertEquals(List.of("data-kafka-4"), facts.get("keptVolumes"), facts.toString());
+        assertEquals(4, ((Number) facts.get("ready")).intValue(), facts.toString());
+        assertEquals(Set.of(0, 1, 2), voters(), "an even count of voters survives no more failures than one fewer");
+        try (Admin admin = nodes.admin(nodes.clientAddress(0))) {
+            everyPartition(admin).forEach((name, partition) -> {
+                assertEquals(3, partition.replicas().size(), name);
+                assertTrue(partition.replicas().stream().allMatch(node -> node.id() < 4), name);
+            });
+        }
+        assertEquals(RECORDS, Records.consume(nodes.clientAddress(0), SPREAD, 5, RECORDS).size());
+
+        Scripts.Result again = deploy("prod");
+        assertEquals(0, again.exitCode(), again.toString());
+        assertTrue(again.stdout().startsWith("deploy prod: 5 unchanged; 4/4 brokers ready"),
+                "without --replicas a prod cluster keeps its size: " + again.stdout());
+    }
+
+    @Test
+    @Order(4)
+    void prodShrinksBackToDevInPlaceAndKeepsEveryRecord() throws Exception {
+        Scripts.Result shrunk = deploy("dev", "--delete-data", "--json");
+        model.check();
+        assertEquals(0, shrunk.exitCode(), shrunk.toString());
+        Map<String, Object> facts = tests.support.JsonResult.parse(shrunk);
+        assertEquals(3, ((Number) facts.get("brokersRemoved")).intValue(), facts.toString());
+        assertEquals(List.of(), facts.get("keptVolumes"), facts.toString());
+        assertEquals(List.of("data-kafka-1", "data-kafka-2", "data-kafka-3", "data-kafka-4"),
+                facts.get("deletedVolumes"), "the volumes removed now and the one kept by the shrink before: " + facts);
+        assertEquals(List.of("data-kafka-0"), api.client().persistentVolumeClaims().inNamespace("kafka").list()
+                .getItems().stream().map(claim -> claim.getMetadata().getName()).toList());
         assertEquals(1, ((Number) facts.get("ready")).intValue(), facts.toString());
 
         try (Admin admin = nodes.admin(nodes.clientAddress(0))) {
@@ -139,10 +192,18 @@ class GrowInPlaceTest {
         assertNull(api.client().resources(PodDisruptionBudget.class).inNamespace("kafka").withName("kafka").get());
         assertEquals(RECORDS, Records.consume(nodes.bootstrapServers(), TOPIC, 3, RECORDS).size(),
                 "every record is still read on dev");
+        assertEquals(RECORDS, Records.consume(nodes.bootstrapServers(), SPREAD, 5, RECORDS).size());
 
         Scripts.Result again = deploy("dev");
         assertEquals(0, again.exitCode(), again.toString());
         assertTrue(again.stdout().matches("deploy dev: \\d+ unchanged; 1/1 brokers ready.*\n"), again.stdout());
+    }
+
+    private Set<Integer> voters() throws Exception {
+        try (Admin admin = nodes.admin(nodes.clientAddress(0))) {
+            return admin.describeMetadataQuorum().quorumInfo().get(20, TimeUnit.SECONDS).voters().stream()
+                    .map(QuorumInfo.ReplicaState::replicaId).collect(Collectors.toCollection(TreeSet::new));
+        }
     }
 
     /** Every partition of every topic, internal ones too, by {@code topic-partition}. */

@@ -148,8 +148,10 @@ class HardeningTest {
                     return api.environment();
                 }, "deploy.java", List.of("-n", "leaving", "--no-wait"), 1,
                         "namespace leaving is being deleted (Terminating)"),
-                new Row("--delete-data without --delete", ApiServer::environment, "deploy.java",
-                        List.of("--delete-data"), 2, "--delete-data goes with --delete"),
+                new Row("more brokers than dev runs", ApiServer::environment, "deploy.java",
+                        List.of("dev", "--replicas", "3"), 2, "--replicas 3: dev runs 1 broker; use prod for more"),
+                new Row("fewer brokers than prod runs", ApiServer::environment, "deploy.java",
+                        List.of("prod", "--replicas", "2"), 2, "--replicas 2: prod runs at least 3 brokers"),
                 new Row("a bootstrap host that does not resolve", ApiServer::environment, "create_topics.java",
                         List.of("--bootstrap-server", "kafka.invalid:9092", "--timeout", "3s"), 1,
                         "cannot resolve the host of --bootstrap-server: kafka.invalid"),

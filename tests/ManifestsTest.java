@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import common.ClusterProfile;
@@ -26,6 +27,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import tests.support.ContainerFilesystem;
 import tests.support.PodSecurityStandard;
@@ -143,6 +145,39 @@ class ManifestsTest {
                 "new ids for every new cluster");
         assertEquals("kafka-k8s-setup", manifests.formation().getMetadata().getLabels()
                 .get("app.kubernetes.io/managed-by"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"3, 3", "4, 3", "5, 5", "6, 5", "9, 5"})
+    void moreProdBrokersGetAnOddQuorumOfAtMostFiveAndTheRestFormatAsObservers(int replicas, int voters) {
+        KafkaManifests manifests = render(ClusterProfile.PROD).withReplicas(replicas);
+        assertEquals(replicas, manifests.statefulSet().getSpec().getReplicas());
+        assertEquals(IntStream.range(0, voters).boxed().toList(), manifests.voterIds());
+        String formation = manifests.formation().getData().get("initial-controllers");
+        assertEquals(voters, formation.split(",").length, formation);
+        assertTrue(formation.startsWith("0@kafka-0.") && formation.contains("," + (voters - 1) + "@kafka-"
+                + (voters - 1) + "."), formation);
+        assertEquals(render(ClusterProfile.PROD).statefulSet().getSpec().getTemplate(),
+                manifests.statefulSet().getSpec().getTemplate(),
+                "brokers added or removed leave the running ones alone: all find the quorum through kafka-0..2");
+        assertEquals("3", env(manifests.statefulSet()).get("KAFKA_DEFAULT_REPLICATION_FACTOR"),
+                "more brokers spread partitions, they do not copy them more");
+        assertNotNull(manifests.podDisruptionBudget());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"DEV, 2", "DEV, 3", "PROD, 2", "PROD, 1", "PROD, 0"})
+    void aProfileRefusesABrokerCountItCannotRun(ClusterProfile profile, int replicas) {
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> render(profile).withReplicas(replicas));
+        assertTrue(refused.getMessage().startsWith("--replicas " + replicas + ": " + profile.id() + " runs "),
+                refused.getMessage());
+    }
+
+    @Test
+    void aStaticClusterNamesEveryNodeAsAVoter() {
+        assertEquals(List.of(0, 1, 2, 3), render(ClusterProfile.PROD).withReplicas(4)
+                .withQuorum(KraftQuorum.STATIC).voterIds());
     }
 
     @Test

@@ -64,7 +64,7 @@ class ProdTopicsTest extends TopicsContract {
         try {
             Scripts.Result result = run("create_topics.java", "--timeout", "20s");
             assertEquals(1, result.exitCode(), result.toString());
-            assertTrue(result.stderr().contains("broker 2 is down (voters 0,1,2; answering 0,1): replication factor 3"
+            assertTrue(result.stderr().contains("broker 2 is down (nodes 0,1,2; answering 0,1): replication factor 3"
                     + " needs 3 live brokers; nothing created"), result.stderr());
             try (Admin admin = nodes.admin(nodes.clientAddress(0))) {
                 assertFalse(admin.listTopics().names().get(20, TimeUnit.SECONDS).contains("struggle.detected"));

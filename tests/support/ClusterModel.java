@@ -2,6 +2,8 @@ package tests.support;
 
 import common.KafkaEndpoints;
 import common.PodReadiness;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -15,7 +17,7 @@ import java.util.Map;
  * containers: a deleted pod's node is stopped (SIGTERM, as the kubelet does), the controller makes the pod again at
  * the template's current revision and the node starts again on its volumes; a pod is Ready while its node's client
  * port accepts (the readiness probe). A scale-up starts new nodes from the current template; a scale-down stops
- * the nodes above the new count. The StatefulSet's
+ * the nodes above the new count. A pod without its claim gets a new one (an empty volume). The StatefulSet's
  * status (revisions, ready and updated replicas) follows. With
  * updateStrategy RollingUpdate it also replaces outdated pods itself, one at a time, once the others are Ready.
  */
@@ -36,6 +38,9 @@ public final class ClusterModel implements AutoCloseable {
         StatefulSet statefulSet = client.apps().statefulSets().inNamespace(namespace).withName("kafka").get();
         for (int ordinal = 0; ordinal < statefulSet.getSpec().getReplicas(); ordinal++) {
             String name = KafkaEndpoints.podName(ordinal);
+            if (claim(statefulSet, ordinal).get() == null) {
+                createClaim(statefulSet, ordinal);
+            }
             if (client.pods().inNamespace(namespace).withName(name).get() == null) {
                 createPod(name, revision(statefulSet));
             }
@@ -77,6 +82,7 @@ public final class ClusterModel implements AutoCloseable {
                 // Deleted (or never made: a scale-up): the kubelet stopped its container; the controller makes the
                 // pod at the new revision, and the node starts from that template, on its volume.
                 nodes.stop(ordinal);
+                ensureClaim(statefulSet, ordinal);
                 pod = createPod(name, revision);
                 nodes.start(ordinal, statefulSet);
             }
@@ -117,6 +123,38 @@ public final class ClusterModel implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * The controller makes a pod's claim from the claim template when there is none: at a node's first start, or
+     * after the claim was deleted, when the node's old volume is gone and it starts on a new, empty one.
+     */
+    private void ensureClaim(StatefulSet statefulSet, int ordinal) {
+        if (claim(statefulSet, ordinal).get() != null) {
+            return;
+        }
+        if (nodes.starts(ordinal) > 0) {
+            nodes.replaceVolume(ordinal);
+        }
+        createClaim(statefulSet, ordinal);
+    }
+
+    private void createClaim(StatefulSet statefulSet, int ordinal) {
+        PersistentVolumeClaim template = statefulSet.getSpec().getVolumeClaimTemplates().get(0);
+        client.persistentVolumeClaims().inNamespace(namespace).resource(new PersistentVolumeClaimBuilder(template)
+                .editMetadata().withName(claimName(statefulSet, ordinal)).withNamespace(namespace).endMetadata()
+                .build()).create();
+    }
+
+    private io.fabric8.kubernetes.client.dsl.Resource<PersistentVolumeClaim> claim(StatefulSet statefulSet,
+            int ordinal) {
+        return client.persistentVolumeClaims().inNamespace(namespace).withName(claimName(statefulSet, ordinal));
+    }
+
+    /** {@code <claim template>-<pod>}: data-kafka-0, ... */
+    private static String claimName(StatefulSet statefulSet, int ordinal) {
+        return statefulSet.getSpec().getVolumeClaimTemplates().get(0).getMetadata().getName() + "-"
+                + KafkaEndpoints.podName(ordinal);
     }
 
     private Pod createPod(String name, String revision) {

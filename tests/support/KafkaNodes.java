@@ -230,6 +230,11 @@ public final class KafkaNodes implements AutoCloseable {
         launch(node);
     }
 
+    /** How many times node {@code node}'s container has started. */
+    public synchronized int starts(int node) {
+        return starts[node];
+    }
+
     /** Starts a stopped node again on its existing data, as a restarted pod does. */
     public void restart(int node) throws Exception {
         setUp(node);
