@@ -15,13 +15,13 @@ import common.AccessRules;
 import common.BootstrapServerOption;
 import common.Cli;
 import common.ClusterDomainOption;
-import common.ClusterMinIsr;
 import common.ClusterProfile;
 import common.CommandFailure;
 import common.ContextOption;
 import common.Deadline;
 import common.DurationParameter;
 import common.InPlaceChange;
+import common.InPlaceResize;
 import common.KafkaAccess;
 import common.KafkaEndpoints;
 import common.KafkaManifests;
@@ -34,8 +34,6 @@ import common.Platform;
 import common.PodReadiness;
 import common.ProfileParameter;
 import common.Progress;
-import common.QuorumChange;
-import common.ReplicaChange;
 import common.RolloutWait;
 import common.SafeRoll;
 import common.Teardown;
@@ -60,13 +58,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.apache.kafka.common.errors.BrokerIdNotRegisteredException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -250,7 +245,8 @@ public class deploy implements Callable<Integer> {
                                 // Before the roll: a grown cluster's old nodes restart onto the new template (min
                                 // ISR 2) only once every partition has its new copies.
                                 if (manifests.quorum() == KraftQuorum.DYNAMIC) {
-                                    votersAdded = grow(brokers, manifests, progress, rollDeadline);
+                                    votersAdded = new InPlaceResize(brokers, progress::update)
+                                            .grow(manifests, rollDeadline);
                                 }
                                 if (!outdated.isEmpty()) {
                                     roll.roll(brokers, outdated, force, rollDeadline);
@@ -270,12 +266,7 @@ public class deploy implements Callable<Integer> {
         }
     }
 
-    /**
-     * Shrinking in place (prod to dev, or to fewer prod brokers), before the smaller StatefulSet is applied: min ISR
-     * down to the profile's (see {@link ClusterMinIsr}), every partition onto the brokers that stay, then the voters
-     * beyond the smaller quorum out, one at a time. Each step waits, and refuses with nothing changed when the
-     * quorum cannot take it.
-     */
+    /** Shrinking in place (prod to dev, or to fewer prod brokers), before the smaller StatefulSet is applied. */
     private void shrink(KubernetesClient client, KubernetesAccess access, KafkaManifests manifests,
             int deployedReplicas, long deadline) {
         if (noWait) {
@@ -283,14 +274,9 @@ public class deploy implements Callable<Integer> {
                     + " brokers moves every partition first and waits for it: run it without --no-wait; "
                     + "nothing changed");
         }
-        List<Integer> staying = IntStream.range(0, manifests.replicas()).boxed().toList();
-        Set<Integer> leavingVoters = IntStream.range(manifests.voterIds().size(), deployedReplicas).boxed()
-                .collect(Collectors.toCollection(TreeSet::new));
         try (Progress progress = output.progress(); KafkaAccess brokers = kafka.connect(namespace.get(), client,
                 access, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) {
-            ClusterMinIsr.set(brokers, profile.minInsyncReplicas);
-            new ReplicaChange(brokers, progress::update).keepOn(staying, deadline);
-            new QuorumChange(brokers, progress::update).removeVoters(leavingVoters, deadline);
+            new InPlaceResize(brokers, progress::update).shrink(manifests, deployedReplicas, deadline);
         }
     }
 
@@ -363,24 +349,6 @@ public class deploy implements Callable<Integer> {
         } catch (IllegalArgumentException notThisProfiles) {
             return kept;
         }
-    }
-
-    /**
-     * Growing in place (dev to prod, or to more prod brokers): the quorum's voters (see
-     * {@link KafkaManifests#voterIds}) added one at a time once caught up as observers, then every partition short
-     * of the profile's replication factor, internal topics too, given its new copies, then the cluster's min ISR
-     * raised to the profile's.
-     * Both resume where an interrupted deploy stopped and find nothing to do on a grown cluster.
-     *
-     * @return how many voters it added
-     */
-    private int grow(KafkaAccess brokers, KafkaManifests manifests, Progress progress, long deadline) {
-        List<Integer> nodes = IntStream.range(0, manifests.replicas()).boxed().toList();
-        int added = new QuorumChange(brokers, progress::update).addVoters(new TreeSet<>(manifests.voterIds()),
-                deadline).size();
-        new ReplicaChange(brokers, progress::update).raise(profile.replicationFactor(), nodes, deadline);
-        ClusterMinIsr.set(brokers, profile.minInsyncReplicas);
-        return added;
     }
 
     /** After a scale-up, every pod Ready: the new ones are brokers and quorum observers before they can be voters. */

@@ -170,6 +170,10 @@ public final class KafkaManifests {
         return quorum;
     }
 
+    public ClusterProfile profile() {
+        return profile;
+    }
+
     public int replicas() {
         return replicas;
     }

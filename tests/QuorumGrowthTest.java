@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import common.ClusterProfile;
 import common.CommandFailure;
+import common.InPlaceResize;
 import common.KafkaAccess;
 import common.KafkaManifests;
 import common.QuorumChange;
@@ -20,6 +21,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.QuorumInfo;
 import org.apache.kafka.common.Uuid;
@@ -37,12 +39,13 @@ import tests.support.Records;
  * The steps of growing a dynamic quorum 1 → 3 and shrinking it back, on three real nodes of which only kafka-0 was
  * a first voter (kafka-1 and kafka-2 formatted as observers, as pods added by a scale-up do): a grow refused while a
  * node is down, an interrupted grow resumed, replication raised with every record still readable, a voter on
- * replaced storage replaced, and back to one voter and one replica.
+ * replaced storage replaced, a shrink refused while a partition is offline, and back to one voter and one replica.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class QuorumGrowthTest {
     private static final String TOPIC = "written.before.growing";
+    private static final String ONLY_ON_TWO = "only.on.node.two";
     private static final int RECORDS = 200;
     private KafkaNodes nodes;
     private KafkaAccess kafka;
@@ -145,6 +148,33 @@ class QuorumGrowthTest {
 
     @Test
     @Order(5)
+    void aShrinkIsRefusedWithNothingChangedWhileAPartitionIsOffline() throws Exception {
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            admin.createTopics(List.of(new NewTopic(ONLY_ON_TWO, Map.of(0, List.of(2))))).all()
+                    .get(30, TimeUnit.SECONDS);
+        }
+        nodes.stop(2);
+        Map<String, List<Integer>> replicas = replicas();
+        String minIsr = clusterMinIsr();
+        KafkaManifests dev = new KafkaManifests(ClusterProfile.DEV, "kafka", KafkaManifests.DEFAULT_IMAGE, null,
+                null);
+        CommandFailure refused = assertThrows(CommandFailure.class,
+                () -> new InPlaceResize(kafka, progress::add).shrink(dev, 3, deadline()));
+        assertTrue(refused.getMessage().startsWith("cannot shrink from 3 to 1 brokers: 1 partitions offline ("
+                + ONLY_ON_TWO + "-0)") && refused.getMessage().endsWith("; nothing changed"), refused.getMessage());
+        assertEquals(replicas, replicas(), "no partition moved");
+        assertEquals(minIsr, clusterMinIsr());
+        assertEquals(Set.of(0, 1, 2), voters());
+
+        nodes.restart(2);
+        nodes.awaitBrokers(3, Duration.ofSeconds(60));
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            admin.deleteTopics(List.of(ONLY_ON_TWO)).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    @Order(6)
     void shrinkingBackToOneVoterAndOneReplicaKeepsEveryRecord() throws Exception {
         new ReplicaChange(kafka, progress::add).keepOn(List.of(0), deadline());
         // As after a safe roll restarted kafka-0: a voter to remove leads the quorum. It resigns once its removal
@@ -173,6 +203,30 @@ class QuorumGrowthTest {
             Thread.sleep(250);
         }
         assertNotEquals(id, quorum().leaderId(), quorum().toString());
+    }
+
+    /** Every partition's replicas, by {@code topic-partition}, internal topics included. */
+    private Map<String, List<Integer>> replicas() throws Exception {
+        try (Admin admin = nodes.admin(nodes.clientAddress(0))) {
+            Set<String> names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names()
+                    .get(20, TimeUnit.SECONDS);
+            Map<String, List<Integer>> replicas = new java.util.TreeMap<>();
+            admin.describeTopics(names).allTopicNames().get(20, TimeUnit.SECONDS).values().forEach(topic -> topic
+                    .partitions().forEach(partition -> replicas.put(topic.name() + "-" + partition.partition(),
+                            partition.replicas().stream().map(org.apache.kafka.common.Node::id).toList())));
+            return replicas;
+        }
+    }
+
+    /** The cluster-level min.insync.replicas, or null when none is set. */
+    private String clusterMinIsr() throws Exception {
+        var cluster = new org.apache.kafka.common.config.ConfigResource(
+                org.apache.kafka.common.config.ConfigResource.Type.BROKER, "");
+        try (Admin admin = nodes.admin(nodes.clientAddress(0))) {
+            var entry = admin.describeConfigs(List.of(cluster)).all().get(20, TimeUnit.SECONDS).get(cluster)
+                    .get("min.insync.replicas");
+            return entry == null ? null : entry.value();
+        }
     }
 
     private QuorumChange quorumChange() {

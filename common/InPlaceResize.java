@@ -1,0 +1,74 @@
+package common;
+
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.kafka.common.Node;
+
+/**
+ * The Kafka side of growing and shrinking a deployed cluster in place (KRaft voters, partition replicas, the
+ * cluster's min ISR), each step waited for. Both resume where an interrupted deploy stopped and find nothing to do
+ * on a cluster already at its size.
+ */
+public final class InPlaceResize {
+    private final KafkaAccess kafka;
+    private final Consumer<String> progress;
+
+    public InPlaceResize(KafkaAccess kafka, Consumer<String> progress) {
+        this.kafka = kafka;
+        this.progress = progress;
+    }
+
+    /**
+     * After the larger StatefulSet's pods are Ready: the quorum's voters (see {@link KafkaManifests#voterIds})
+     * added one at a time once caught up as observers, then every partition short of the profile's replication
+     * factor, internal topics too, given its new copies, then the cluster's min ISR raised to the profile's.
+     *
+     * @return how many voters it added
+     */
+    public int grow(KafkaManifests manifests, long deadline) {
+        ClusterProfile profile = manifests.profile();
+        int added = new QuorumChange(kafka, progress).addVoters(new TreeSet<>(manifests.voterIds()), deadline).size();
+        new ReplicaChange(kafka, progress).raise(profile.replicationFactor(), nodes(manifests.replicas()), deadline);
+        ClusterMinIsr.set(kafka, profile.minInsyncReplicas);
+        return added;
+    }
+
+    /**
+     * Before the smaller StatefulSet is applied: min ISR down to the profile's (see {@link ClusterMinIsr}), every
+     * partition onto the brokers that stay, then the voters beyond the smaller quorum out, one at a time. Refuses
+     * first, with nothing changed, while a broker that stays is down or a partition is offline (moving it could
+     * never finish); a leaving broker may be down.
+     */
+    public void shrink(KafkaManifests manifests, int deployedReplicas, long deadline) {
+        List<Integer> staying = nodes(manifests.replicas());
+        requireShrinkable(staying, manifests.replicas(), deployedReplicas);
+        Set<Integer> leavingVoters = IntStream.range(manifests.voterIds().size(), deployedReplicas).boxed()
+                .collect(Collectors.toCollection(TreeSet::new));
+        ClusterMinIsr.set(kafka, manifests.profile().minInsyncReplicas);
+        new ReplicaChange(kafka, progress).keepOn(staying, deadline);
+        new QuorumChange(kafka, progress).removeVoters(leavingVoters, deadline);
+    }
+
+    private void requireShrinkable(List<Integer> staying, int replicas, int deployedReplicas) {
+        String refusal = "cannot shrink from " + deployedReplicas + " to " + replicas + " brokers: ";
+        Set<Integer> live = kafka.await(kafka.admin().describeCluster().nodes(), "reading the brokers").stream()
+                .map(Node::id).collect(Collectors.toSet());
+        List<Integer> down = staying.stream().filter(id -> !live.contains(id)).toList();
+        if (!down.isEmpty()) {
+            throw new CommandFailure(refusal + "broker " + down.stream().map(String::valueOf)
+                    .collect(Collectors.joining(",")) + " is down; nothing changed");
+        }
+        PartitionHealth partitions = PartitionHealth.of(kafka);
+        if (!partitions.offline().isEmpty()) {
+            throw new CommandFailure(refusal + partitions.problems() + "; nothing changed");
+        }
+    }
+
+    private static List<Integer> nodes(int replicas) {
+        return IntStream.range(0, replicas).boxed().toList();
+    }
+}
