@@ -232,28 +232,10 @@ public class deploy implements Callable<Integer> {
                 try (Progress progress = output.progress()) {
                     long rollDeadline = deadline;
                     if (profile.safeRoll && deployed != null && blockers.isEmpty()) {
-                        SafeRoll roll = new SafeRoll(client, access, namespace.get(), progress);
-                        List<Integer> outdated = roll.outdated(deadline);
-                        rollDeadline += timeout != null ? 0 : profile.readyTimeout.toNanos() * outdated.size();
-                        boolean scaledUp = deployed.getSpec().getReplicas() < manifests.replicas();
-                        if (scaledUp || !outdated.isEmpty()) {
-                            if (scaledUp) {
-                                awaitAllReady(client, access, manifests.replicas(), deadline, progress);
-                            }
-                            try (KafkaAccess brokers = kafka.connect(namespace.get(), client, access,
-                                    Duration.ofNanos(Math.max(1, rollDeadline - System.nanoTime())))) {
-                                // Before the roll: a grown cluster's old nodes restart onto the new template (min
-                                // ISR 2) only once every partition has its new copies.
-                                if (manifests.quorum() == KraftQuorum.DYNAMIC) {
-                                    votersAdded = new InPlaceResize(brokers, progress::update)
-                                            .grow(manifests, rollDeadline);
-                                }
-                                if (!outdated.isEmpty()) {
-                                    roll.roll(brokers, outdated, force, rollDeadline);
-                                    restarted = outdated.size();
-                                }
-                            }
-                        }
+                        Settled settled = settle(client, access, manifests, deployed, progress, deadline);
+                        votersAdded = settled.votersAdded();
+                        restarted = settled.restarted();
+                        rollDeadline = settled.deadline();
                     }
                     ready = new RolloutWait(client, access, namespace.get(), manifests.replicas())
                             .await(Duration.ofNanos(Math.max(0, rollDeadline - System.nanoTime())), limit, progress);
@@ -263,6 +245,45 @@ public class deploy implements Callable<Integer> {
             report(manifests, changes, votersAdded, removed, deletedVolumes, restarted, ready,
                     System.nanoTime() - start);
             return Cli.OK;
+        }
+    }
+
+    /** What deploy did to a running prod cluster beyond applying, and the deadline its rollout wait gets. */
+    private record Settled(int votersAdded, int restarted, long deadline) {
+    }
+
+    /**
+     * A running prod cluster brought to its manifests: grown (by this deploy's scale-up, or one an interrupted deploy
+     * left unfinished), then restarted onto its template one broker at a time. The grow comes first: a grown
+     * cluster's old nodes restart onto the new template (min ISR 2) only once every partition has its new copies.
+     */
+    private Settled settle(KubernetesClient client, KubernetesAccess access, KafkaManifests manifests,
+            StatefulSet deployed, Progress progress, long deadline) {
+        SafeRoll roll = new SafeRoll(client, access, namespace.get(), progress);
+        List<Integer> outdated = roll.outdated(deadline);
+        long rollDeadline = deadline + (timeout != null ? 0 : profile.readyTimeout.toNanos() * outdated.size());
+        boolean scaledUp = deployed.getSpec().getReplicas() < manifests.replicas();
+        boolean dynamic = manifests.quorum() == KraftQuorum.DYNAMIC;
+        if (!scaledUp && outdated.isEmpty() && !dynamic) {
+            return new Settled(0, 0, rollDeadline);
+        }
+        if (scaledUp) { // before connecting: the port-forwards need the new pods
+            awaitAllReady(client, access, manifests.replicas(), deadline, progress);
+        }
+        try (KafkaAccess brokers = kafka.connect(namespace.get(), client, access,
+                Duration.ofNanos(Math.max(1, rollDeadline - System.nanoTime())))) {
+            int votersAdded = 0;
+            if (dynamic) {
+                InPlaceResize resize = new InPlaceResize(brokers, progress::update);
+                if (!scaledUp && resize.votersMissing(manifests)) {
+                    awaitAllReady(client, access, manifests.replicas(), deadline, progress);
+                }
+                votersAdded = resize.grow(manifests, rollDeadline);
+            }
+            if (!outdated.isEmpty()) {
+                roll.roll(brokers, outdated, force, rollDeadline);
+            }
+            return new Settled(votersAdded, outdated.size(), rollDeadline);
         }
     }
 

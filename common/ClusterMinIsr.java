@@ -20,12 +20,17 @@ public final class ClusterMinIsr {
     private ClusterMinIsr() {
     }
 
+    /** Sets it, unless it has that value already (a deploy run again changes nothing). */
     public static void set(KafkaAccess kafka, int minIsr) {
-        alter(kafka, new AlterConfigOp(new ConfigEntry(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG,
-                String.valueOf(minIsr)), AlterConfigOp.OpType.SET), "lowering min.insync.replicas");
-    }
-
-    private static void alter(KafkaAccess kafka, AlterConfigOp op, String what) {
-        kafka.await(kafka.admin().incrementalAlterConfigs(Map.of(CLUSTER_DEFAULT, List.of(op))).all(), what);
+        ConfigEntry current = kafka.await(kafka.admin().describeConfigs(List.of(CLUSTER_DEFAULT)).all(),
+                "reading the cluster's min.insync.replicas").get(CLUSTER_DEFAULT)
+                .get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+        if (current != null && String.valueOf(minIsr).equals(current.value())) {
+            return;
+        }
+        AlterConfigOp op = new AlterConfigOp(new ConfigEntry(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG,
+                String.valueOf(minIsr)), AlterConfigOp.OpType.SET);
+        kafka.await(kafka.admin().incrementalAlterConfigs(Map.of(CLUSTER_DEFAULT, List.of(op))).all(),
+                "setting the cluster's min.insync.replicas");
     }
 }

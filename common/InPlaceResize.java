@@ -6,6 +6,7 @@ import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.QuorumInfo;
 import org.apache.kafka.common.Node;
 
 /**
@@ -35,6 +36,14 @@ public final class InPlaceResize {
         new ReplicaChange(kafka, progress).raise(profile.replicationFactor(), nodes(manifests.replicas()), deadline);
         ClusterMinIsr.set(kafka, profile.minInsyncReplicas);
         return added;
+    }
+
+    /** Whether a voter of the cluster's size is not one yet: a grow is still to do (or was interrupted). */
+    public boolean votersMissing(KafkaManifests manifests) {
+        QuorumInfo quorum = kafka.await(kafka.admin().describeMetadataQuorum().quorumInfo(), "reading the quorum");
+        Set<Integer> voters = quorum.voters().stream().map(QuorumInfo.ReplicaState::replicaId)
+                .collect(Collectors.toSet());
+        return !voters.containsAll(manifests.voterIds());
     }
 
     /**

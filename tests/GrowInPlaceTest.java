@@ -41,7 +41,7 @@ import tests.support.Tokens;
  * whose pods a {@link ClusterModel} drives (a scale-up starts new nodes from the new template; deleting a pod restarts
  * its node from it). Records written before are all readable after; every node is a voter, every partition has
  * three in-sync copies, kafka-0 runs the prod template, and a second deploy changes nothing. {@code --replicas 5}
- * adds two brokers and voters without restarting any; {@code --replicas 4} moves every copy off the fifth and leaves
+ * adds two brokers and voters without restarting any, finished by the next deploy after an interrupted one; {@code --replicas 4} moves every copy off the fifth and leaves
  * three voters; a plain {@code deploy prod} keeps four. Then {@code deploy dev} shrinks it back the same way: every
  * record still read, one voter, one broker, every partition on it, and with {@code --delete-data} only kafka-0's
  * volume left.
@@ -119,13 +119,19 @@ class GrowInPlaceTest {
 
     @Test
     @Order(2)
-    void prodGrowsToFiveBrokersWithFiveVotersAndRestartsNone() throws Exception {
+    void prodGrowsToFiveBrokersWithFiveVotersAndRestartsNoneEvenWhenInterrupted() throws Exception {
         int[] starts = {nodes.starts(0), nodes.starts(1), nodes.starts(2)};
+        List<String> args = new ArrayList<>(List.of("prod", "--replicas", "5"));
+        args.addAll(List.of("-n", "kafka", "--bootstrap-server", nodes.clientAddress(0), "--timeout", "2s"));
+        Scripts.Result interrupted = Scripts.run(api.environment(), Duration.ofMinutes(2), "deploy.java",
+                args.toArray(String[]::new));
+        assertEquals(1, interrupted.exitCode(), "the new brokers cannot start in 2s: " + interrupted);
+
         Scripts.Result grown = deploy("prod", "--replicas", "5");
         model.check();
         assertEquals(0, grown.exitCode(), grown.toString());
-        assertTrue(grown.stdout().startsWith("deploy prod: 1 configured, 4 unchanged; 2 voters added; 5/5 brokers "
-                + "ready"), grown.stdout());
+        assertTrue(grown.stdout().startsWith("deploy prod: 5 unchanged; 2 voters added; 5/5 brokers ready"),
+                "the grow the interrupted deploy left is finished: " + grown.stdout());
         assertEquals(Set.of(0, 1, 2, 3, 4), voters());
         assertEquals(List.of(starts[0], starts[1], starts[2]), List.of(nodes.starts(0), nodes.starts(1),
                 nodes.starts(2)), "the running brokers keep running");
