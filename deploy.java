@@ -58,10 +58,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.errors.BrokerIdNotRegisteredException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -220,8 +223,11 @@ public class deploy implements Callable<Integer> {
             }
             apply(client, access, manifests.namespaced(), existing, changes);
             deleteUnrendered(client, access, manifests, changes);
-            if (removed > 0) {
-                unregisterRemoved(client, access, manifests.replicas(), deployed.getSpec().getReplicas(), deadline);
+            // The removed brokers, or those a shrink interrupted before unregistering them: their volumes are kept.
+            int leftUpTo = removed > 0 ? deployed.getSpec().getReplicas()
+                    : noWait ? 0 : keptVolumesEnd(client, access, manifests.replicas());
+            if (leftUpTo > manifests.replicas()) {
+                removed = Math.max(removed, unregisterLeft(client, access, manifests.replicas(), leftUpTo, deadline));
             }
             List<String> deletedVolumes = deleteData ? deleteLeftVolumes(client, access, manifests.replicas())
                     : List.of();
@@ -302,14 +308,23 @@ public class deploy implements Callable<Integer> {
     }
 
     /**
-     * Once the StatefulSet controller has deleted the leaving pods, their brokers are unregistered: otherwise the
-     * cluster would keep them as fenced brokers, forever offline.
+     * The brokers {@code replicas} up to {@code upTo} that Kafka still registers are unregistered once the StatefulSet
+     * controller has deleted their pods: otherwise the cluster would keep them as fenced brokers, forever offline.
+     *
+     * @return how many it unregistered
      */
-    private void unregisterRemoved(KubernetesClient client, KubernetesAccess access, int replicas,
-            int deployedReplicas, long deadline) {
+    private int unregisterLeft(KubernetesClient client, KubernetesAccess access, int replicas, int upTo,
+            long deadline) {
         try (Progress progress = output.progress(); KafkaAccess brokers = kafka.connect(namespace.get(), client,
                 access, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) {
-            for (int ordinal = replicas; ordinal < deployedReplicas; ordinal++) {
+            Set<Integer> registered = brokers.await(brokers.admin().describeCluster(new DescribeClusterOptions()
+                    .includeFencedBrokers(true)).nodes(), "reading the brokers").stream().map(Node::id)
+                    .collect(Collectors.toSet());
+            int unregistered = 0;
+            for (int ordinal = replicas; ordinal < upTo; ordinal++) {
+                if (!registered.contains(ordinal)) {
+                    continue;
+                }
                 var pod = client.pods().inNamespace(namespace.get()).withName(KafkaEndpoints.podName(ordinal));
                 while (pod.get() != null) {
                     if (System.nanoTime() > deadline) {
@@ -321,18 +336,34 @@ public class deploy implements Callable<Integer> {
                 }
                 try {
                     brokers.await(brokers.admin().unregisterBroker(ordinal).all(), "unregistering broker " + ordinal);
+                    unregistered++;
                 } catch (CommandFailure failure) {
-                    // Already gone (an earlier, interrupted deploy, or the controller expired it): nothing to do.
+                    // Gone meanwhile (the controller expired it): nothing to do.
                     if (!(failure.getCause() instanceof BrokerIdNotRegisteredException)) {
                         throw failure;
                     }
                 }
             }
+            return unregistered;
         } catch (KubernetesClientException e) {
             throw access.failure("reading the Kafka pods", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CommandFailure("interrupted while the leaving brokers stop");
+        }
+    }
+
+    /** The ordinal above the kept volumes from {@code replicas} up (which a shrink leaves), or {@code replicas}. */
+    private int keptVolumesEnd(KubernetesClient client, KubernetesAccess access, int replicas) {
+        try {
+            int end = replicas;
+            while (client.persistentVolumeClaims().inNamespace(namespace.get())
+                    .withName(KafkaManifests.claimNames(end + 1).get(end)).get() != null) {
+                end++;
+            }
+            return end;
+        } catch (KubernetesClientException e) {
+            throw access.failure("reading the Kafka volumes", e);
         }
     }
 

@@ -41,10 +41,10 @@ import tests.support.Tokens;
  * whose pods a {@link ClusterModel} drives (a scale-up starts new nodes from the new template; deleting a pod restarts
  * its node from it). Records written before are all readable after; every node is a voter, every partition has
  * three in-sync copies, kafka-0 runs the prod template, and a second deploy changes nothing. {@code --replicas 5}
- * adds two brokers and voters without restarting any, finished by the next deploy after an interrupted one; {@code --replicas 4} moves every copy off the fifth and leaves
- * three voters; a plain {@code deploy prod} keeps four. Then {@code deploy dev} shrinks it back the same way: every
- * record still read, one voter, one broker, every partition on it, and with {@code --delete-data} only kafka-0's
- * volume left.
+ * adds two brokers and voters without restarting any; {@code --replicas 4} moves every copy off the fifth and
+ * leaves three voters; each is finished by the next deploy after an interrupted or killed one; a plain
+ * {@code deploy prod} keeps four. Then {@code deploy dev} shrinks it back the same way: every record still read,
+ * one voter, one broker, every partition on it, and with {@code --delete-data} only kafka-0's volume left.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -145,7 +145,16 @@ class GrowInPlaceTest {
 
     @Test
     @Order(3)
-    void prodShrinksToFourBrokersWithThreeVotersAndMovesEveryCopyOffTheFifth() throws Exception {
+    void prodShrinksToFourBrokersWithThreeVotersAndMovesEveryCopyOffTheFifthEvenWhenKilled() throws Exception {
+        // Killed once the smaller StatefulSet is applied, while it waits for kafka-4's pod to go: broker 4 is left
+        // registered, and the next deploy, though the StatefulSet already has 4 replicas, must unregister it.
+        var statefulSet = api.client().apps().statefulSets().inNamespace("kafka").withName("kafka");
+        Scripts.Result killed = Scripts.runKilledWhen(api.environment(), Duration.ofMinutes(6),
+                () -> statefulSet.get().getSpec().getReplicas() == 4, "deploy.java", "prod", "--replicas", "4",
+                "-n", "kafka", "--bootstrap-server", nodes.clientAddress(0), "--timeout", "240s");
+        assertEquals(137, killed.exitCode(), killed.toString());
+        assertTrue(registeredBrokers().contains(4), "killed before unregistering broker 4: " + registeredBrokers());
+
         Scripts.Result shrunk = deploy("prod", "--replicas", "4", "--json");
         model.check();
         assertEquals(0, shrunk.exitCode(), shrunk.toString());
@@ -203,6 +212,15 @@ class GrowInPlaceTest {
         Scripts.Result again = deploy("dev");
         assertEquals(0, again.exitCode(), again.toString());
         assertTrue(again.stdout().matches("deploy dev: \\d+ unchanged; 1/1 brokers ready.*\n"), again.stdout());
+    }
+
+    /** Every registered broker, fenced ones too. */
+    private Set<Integer> registeredBrokers() throws Exception {
+        try (Admin admin = nodes.admin(nodes.clientAddress(0))) {
+            return admin.describeCluster(new org.apache.kafka.clients.admin.DescribeClusterOptions()
+                    .includeFencedBrokers(true)).nodes().get(20, TimeUnit.SECONDS).stream()
+                    .map(org.apache.kafka.common.Node::id).collect(Collectors.toCollection(TreeSet::new));
+        }
     }
 
     private Set<Integer> voters() throws Exception {

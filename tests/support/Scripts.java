@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /** Runs the project's scripts as a user does: {@code ./jbang script.java args...} from the repository root. */
 public final class Scripts {
@@ -35,9 +36,23 @@ public final class Scripts {
     /** Runs {@code ./jbang script args} with extra environment variables; kills it after {@code limit}. */
     public static Result run(Map<String, String> environment, Duration limit, String script, String... args) {
         build(script);
+        return runProcess(command(script, args), environment, limit);
+    }
+
+    /**
+     * Runs {@code ./jbang script args} and kills it (SIGKILL, as an OOM kill or a lost terminal does) as soon as
+     * {@code killWhen} holds; the result's exit code is then 137.
+     */
+    public static Result runKilledWhen(Map<String, String> environment, Duration limit, BooleanSupplier killWhen,
+            String script, String... args) {
+        build(script);
+        return runProcess(command(script, args), environment, limit, false, ROOT, killWhen);
+    }
+
+    private static List<String> command(String script, String... args) {
         List<String> command = new ArrayList<>(List.of(ROOT.resolve("jbang").toString(), script));
         command.addAll(Arrays.asList(args));
-        return runProcess(command, environment, limit);
+        return command;
     }
 
     /**
@@ -55,23 +70,26 @@ public final class Scripts {
     }
 
     public static Result runProcess(List<String> command, Map<String, String> environment, Duration limit) {
-        return runProcess(command, environment, limit, false, ROOT);
+        return runProcess(command, environment, limit, false, ROOT, null);
     }
 
     /** Runs a command in another folder. */
     public static Result runProcess(List<String> command, Map<String, String> environment, Duration limit,
             Path directory) {
-        return runProcess(command, environment, limit, false, directory);
+        return runProcess(command, environment, limit, false, directory, null);
     }
 
     public static Result runProcess(List<String> command, Map<String, String> environment, Duration limit,
             boolean cleanEnvironment) {
-        return runProcess(command, environment, limit, cleanEnvironment, ROOT);
+        return runProcess(command, environment, limit, cleanEnvironment, ROOT, null);
     }
 
-    /** Runs a command; with {@code cleanEnvironment} it sees only the given variables. */
+    /**
+     * Runs a command; with {@code cleanEnvironment} it sees only the given variables; killed once {@code killWhen}
+     * (when not null) holds.
+     */
     private static Result runProcess(List<String> command, Map<String, String> environment, Duration limit,
-            boolean cleanEnvironment, Path directory) {
+            boolean cleanEnvironment, Path directory, BooleanSupplier killWhen) {
         try {
             Path out = Files.createTempFile("script-out", ".txt");
             Path err = Files.createTempFile("script-err", ".txt");
@@ -84,7 +102,16 @@ public final class Scripts {
             builder.environment().putAll(environment);
             long start = System.nanoTime();
             Process process = builder.start();
-            if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+            long end = start + limit.toNanos();
+            while (killWhen != null && process.isAlive() && System.nanoTime() < end) {
+                if (killWhen.getAsBoolean()) {
+                    process.descendants().forEach(ProcessHandle::destroyForcibly);
+                    process.destroyForcibly();
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            if (!process.waitFor(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly().waitFor();
                 throw new AssertionError(command + " did not finish within " + limit + "\n--- stdout\n"
