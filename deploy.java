@@ -50,6 +50,8 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Duration;
 import java.time.Instant;
@@ -213,8 +215,13 @@ public class deploy implements Callable<Integer> {
             }
             int removed = deployed == null || !blockers.isEmpty() ? 0
                     : Math.max(0, deployed.getSpec().getReplicas() - manifests.replicas());
+            // The brokers to unregister once their pods are gone: those this shrink removes, and those of a shrink
+            // that was interrupted before it unregistered them.
+            int leftUpTo = deployed == null || !blockers.isEmpty() ? 0
+                    : Math.max(removed > 0 ? deployed.getSpec().getReplicas() : 0, shrinkingFrom(deployed));
             if (removed > 0) {
                 shrink(client, access, manifests, deployed.getSpec().getReplicas(), deadline);
+                markShrinking(client, access, leftUpTo);
             }
             Map<String, Integer> changes = new TreeMap<>();
             ensureNamespace(client, access, manifests, existingNamespace, changes);
@@ -223,11 +230,9 @@ public class deploy implements Callable<Integer> {
             }
             apply(client, access, manifests.namespaced(), existing, changes);
             deleteUnrendered(client, access, manifests, changes);
-            // The removed brokers, or those a shrink interrupted before unregistering them: their volumes are kept.
-            int leftUpTo = removed > 0 ? deployed.getSpec().getReplicas()
-                    : noWait ? 0 : keptVolumesEnd(client, access, manifests.replicas());
             if (leftUpTo > manifests.replicas()) {
                 removed = Math.max(removed, unregisterLeft(client, access, manifests.replicas(), leftUpTo, deadline));
+                markShrinking(client, access, 0);
             }
             List<String> deletedVolumes = deleteData ? deleteLeftVolumes(client, access, manifests.replicas())
                     : List.of();
@@ -353,17 +358,27 @@ public class deploy implements Callable<Integer> {
         }
     }
 
-    /** The ordinal above the kept volumes from {@code replicas} up (which a shrink leaves), or {@code replicas}. */
-    private int keptVolumesEnd(KubernetesClient client, KubernetesAccess access, int replicas) {
+    /**
+     * On the StatefulSet while brokers a shrink removed may still be registered in Kafka: the size it shrank from.
+     * Not part of the applied objects (a merge patch owns it), so an apply keeps it until they are unregistered.
+     */
+    static final String SHRINKING_FROM = "kafka-k8s-setup/shrinking-from";
+
+    private static int shrinkingFrom(StatefulSet deployed) {
+        Map<String, String> annotations = deployed.getMetadata().getAnnotations();
+        String from = annotations == null ? null : annotations.get(SHRINKING_FROM);
+        return from == null || !from.matches("\\d{1,4}") ? 0 : Integer.parseInt(from);
+    }
+
+    /** Sets {@link #SHRINKING_FROM}, or removes it with 0. */
+    private void markShrinking(KubernetesClient client, KubernetesAccess access, int from) {
+        String value = from == 0 ? "null" : "\"" + from + "\"";
         try {
-            int end = replicas;
-            while (client.persistentVolumeClaims().inNamespace(namespace.get())
-                    .withName(KafkaManifests.claimNames(end + 1).get(end)).get() != null) {
-                end++;
-            }
-            return end;
+            client.apps().statefulSets().inNamespace(namespace.get()).withName(KafkaEndpoints.CLUSTER_NAME)
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\""
+                            + SHRINKING_FROM + "\":" + value + "}}}");
         } catch (KubernetesClientException e) {
-            throw access.failure("reading the Kafka volumes", e);
+            throw access.failure("annotating StatefulSet " + KafkaEndpoints.CLUSTER_NAME, e);
         }
     }
 
