@@ -24,7 +24,9 @@ public final class Cli {
         // still needs to know its output format.
         List<String> arguments = List.of(args);
         configureLogging(arguments.contains("--verbose"));
-        return commandLine(command, CommandLine.defaultFactory(), arguments.contains("--json")).execute(args);
+        int exitCode = commandLine(command, CommandLine.defaultFactory(), arguments.contains("--json")).execute(args);
+        ClassDataArchive.markIfFailed(exitCode);
+        return exitCode;
     }
 
     /** A command line with the tool's error handling; {@code factory} makes its mixins (a host may supply its own). */

@@ -1,6 +1,7 @@
 package tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -20,8 +21,8 @@ import tests.support.Scripts;
 /**
  * The ./jbang wrapper remembers JBang's launch command and skips JBang's own JVM while nothing it depends on
  * changed. Here, on a private copy of get_connection.java and common/: the remembered command is really used, an
- * edit in common/ is never answered with a stale command, a deleted build is rebuilt, and the run that writes the
- * class-data archive prints nothing but the command's own output.
+ * edit in common/ is never answered with a stale command, a deleted build is rebuilt, the run that writes the
+ * class-data archive prints nothing but the command's own output, and one that failed has the next run write it anew.
  */
 class LaunchCacheTest {
     private static final Duration LIMIT = Duration.ofMinutes(5);
@@ -61,6 +62,32 @@ class LaunchCacheTest {
         assertEquals(edited.stdout(), rebuilt.stdout(), rebuilt.toString());
         assertTrue(rebuilt.stderr().contains("Building jar"), rebuilt.toString());
         deleteTree(jarOf(copy).getParent());
+    }
+
+    @Test
+    void theArchiveOfAFailedFirstRunIsWrittenAnewByTheNextRun() throws Exception {
+        Path copy = privateCopy();
+        // A user's first run is often a mistake or a cluster not there yet: the archive of the classes that run
+        // loaded (picocli's usage error here) would make every later run load Kafka's and fabric8's from the jars.
+        Scripts.Result failed = Scripts.runProcess(List.of(copy.resolve("jbang").toString(),
+                copy.getFileName() + "/get_connection.java", "-n", "Not_A_Namespace"), Map.of(), LIMIT,
+                copy.getParent());
+        assertEquals(2, failed.exitCode(), "the command's own exit code: " + failed);
+        Path archive = Scripts.classDataArchive(copy.resolve("jbang"), copy.getParent(),
+                copy.getFileName() + "/get_connection.java");
+        Path mark = archive.resolveSibling(archive.getFileName() + ".failed");
+        assertTrue(Files.exists(archive) && Files.exists(mark), "the failed run marks the archive it wrote");
+        var written = Files.getLastModifiedTime(archive);
+
+        Thread.sleep(1_100); // a new archive gets a later modification time, even on coarse clocks
+        version(copy);
+        assertFalse(Files.exists(mark), "the next run drops the mark");
+        assertTrue(Files.exists(archive) && Files.getLastModifiedTime(archive).compareTo(written) > 0,
+                "and writes the archive anew");
+        version(copy);
+        assertTrue(launchEntries().stream().anyMatch(entry -> read(entry).contains(archive.toString())),
+                "a later run reads it, through the remembered launch");
+        deleteTree(archive.getParent());
     }
 
     /** get_connection.java, common/ and the wrapper in a new folder, made unique so that JBang builds it anew. */
@@ -104,6 +131,14 @@ class LaunchCacheTest {
         try (Stream<Path> entries = Files.walk(bootstrap, 3)) {
             return entries.filter(path -> path.getParent().getFileName().toString().equals("launches"))
                     .filter(Files::isRegularFile).collect(Collectors.toSet());
+        }
+    }
+
+    private static String read(Path path) {
+        try {
+            return Files.readString(path);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 

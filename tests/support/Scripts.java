@@ -49,6 +49,22 @@ public final class Scripts {
         return runProcess(command(script, args), environment, limit, false, ROOT, killWhen);
     }
 
+    /**
+     * Where JBang keeps a script's class-data archive, whether it exists or not: beside its jar, as
+     * {@code jbang info tools} shows (which names the archive only while it exists). Runs the given wrapper from
+     * {@code directory}.
+     */
+    public static Path classDataArchive(Path wrapper, Path directory, String script) {
+        Result info = runProcess(List.of(wrapper.toString(), "info", "tools", script), Map.of(),
+                Duration.ofMinutes(3), directory);
+        java.util.regex.Matcher jar = java.util.regex.Pattern.compile("\"applicationJar\"\\s*:\\s*\"([^\"]+)\\.jar\"")
+                .matcher(info.stdout());
+        if (info.exitCode() != 0 || !jar.find()) {
+            throw new IllegalStateException("jbang info tools " + script + " names no jar: " + info);
+        }
+        return Path.of(jar.group(1) + ".jsa");
+    }
+
     private static List<String> command(String script, String... args) {
         List<String> command = new ArrayList<>(List.of(ROOT.resolve("jbang").toString(), script));
         command.addAll(Arrays.asList(args));
