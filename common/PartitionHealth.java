@@ -75,7 +75,8 @@ public record PartitionHealth(List<String> offline, List<String> underMinIsr, Li
         return underReplicated.isEmpty() ? "" : underReplicated.size() + " partitions under-replicated";
     }
 
-    private static String named(List<String> partitions) {
+    /** "a-0, b-1, c-2, +4": the first few partitions by name, and how many more. */
+    static String named(List<String> partitions) {
         return partitions.stream().limit(NAMED).collect(Collectors.joining(", "))
                 + (partitions.size() > NAMED ? ", +" + (partitions.size() - NAMED) : "");
     }

@@ -48,6 +48,7 @@ public final class ReplicaChange {
     /** Reassigns every partition whose replicas are not {@code count(current count)} of {@code brokers}. */
     private int move(IntUnaryOperator count, List<Integer> brokers, long deadline) {
         Map<TopicPartition, Optional<NewPartitionReassignment>> moves = new LinkedHashMap<>();
+        List<String> offline = new ArrayList<>();
         for (TopicDescription topic : topics().values()) {
             for (TopicPartitionInfo partition : topic.partitions()) {
                 List<Integer> current = partition.replicas().stream().map(Node::id).toList();
@@ -56,8 +57,17 @@ public final class ReplicaChange {
                 if (!target.equals(current)) {
                     moves.put(new TopicPartition(topic.name(), partition.partition()),
                             Optional.of(new NewPartitionReassignment(target)));
+                    if (partition.leader() == null || partition.leader().isEmpty()) {
+                        offline.add(topic.name() + "-" + partition.partition());
+                    }
                 }
             }
+        }
+        // Without a leader nothing can be copied: the reassignment would never finish, and stay behind.
+        if (!offline.isEmpty()) {
+            java.util.Collections.sort(offline);
+            throw new CommandFailure("cannot move replicas: " + offline.size() + " partitions offline ("
+                    + PartitionHealth.named(offline) + "); nothing changed");
         }
         if (!moves.isEmpty()) {
             progress.accept("moving replicas of " + moves.size() + " partitions");

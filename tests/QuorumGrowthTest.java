@@ -39,7 +39,8 @@ import tests.support.Records;
  * The steps of growing a dynamic quorum 1 → 3 and shrinking it back, on three real nodes of which only kafka-0 was
  * a first voter (kafka-1 and kafka-2 formatted as observers, as pods added by a scale-up do): a grow refused while a
  * node is down, an interrupted grow resumed, replication raised with every record still readable, a voter on
- * replaced storage replaced, a shrink refused while a partition is offline, and back to one voter and one replica.
+ * replaced storage replaced, a shrink or a raise refused while a partition is offline, and back to one voter and one
+ * replica.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -148,7 +149,7 @@ class QuorumGrowthTest {
 
     @Test
     @Order(5)
-    void aShrinkIsRefusedWithNothingChangedWhileAPartitionIsOffline() throws Exception {
+    void aShrinkOrARaiseIsRefusedWithNothingChangedWhileAPartitionIsOffline() throws Exception {
         try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
             admin.createTopics(List.of(new NewTopic(ONLY_ON_TWO, Map.of(0, List.of(2))))).all()
                     .get(30, TimeUnit.SECONDS);
@@ -162,6 +163,10 @@ class QuorumGrowthTest {
                 () -> new InPlaceResize(kafka, progress::add).shrink(dev, 3, deadline()));
         assertTrue(refused.getMessage().startsWith("cannot shrink from 3 to 1 brokers: 1 partitions offline ("
                 + ONLY_ON_TWO + "-0)") && refused.getMessage().endsWith("; nothing changed"), refused.getMessage());
+        CommandFailure notRaised = assertThrows(CommandFailure.class,
+                () -> new ReplicaChange(kafka, progress::add).raise(3, List.of(0, 1, 2), deadline()));
+        assertEquals("cannot move replicas: 1 partitions offline (" + ONLY_ON_TWO + "-0); nothing changed",
+                notRaised.getMessage(), "a grow resumed with a partition offline");
         assertEquals(replicas, replicas(), "no partition moved");
         assertEquals(minIsr, clusterMinIsr());
         assertEquals(Set.of(0, 1, 2), voters());
