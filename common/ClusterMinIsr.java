@@ -20,12 +20,17 @@ public final class ClusterMinIsr {
     private ClusterMinIsr() {
     }
 
-    /** Sets it, unless it has that value already (a deploy run again changes nothing). */
-    public static void set(KafkaAccess kafka, int minIsr) {
+    /** Its value, or null when none is set. */
+    public static Integer get(KafkaAccess kafka) {
         ConfigEntry current = kafka.await(kafka.admin().describeConfigs(List.of(CLUSTER_DEFAULT)).all(),
                 "reading the cluster's min.insync.replicas").get(CLUSTER_DEFAULT)
                 .get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
-        if (current != null && String.valueOf(minIsr).equals(current.value())) {
+        return current == null || current.value() == null ? null : Integer.valueOf(current.value());
+    }
+
+    /** Sets it, unless it has that value already (a deploy run again changes nothing). */
+    public static void set(KafkaAccess kafka, int minIsr) {
+        if (Integer.valueOf(minIsr).equals(get(kafka))) {
             return;
         }
         AlterConfigOp op = new AlterConfigOp(new ConfigEntry(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG,

@@ -25,16 +25,22 @@ public final class InPlaceResize {
 
     /**
      * After the larger StatefulSet's pods are Ready: the quorum's voters (see {@link KafkaManifests#voterIds})
-     * added one at a time once caught up as observers, then every partition short of the profile's replication
-     * factor, internal topics too, given its new copies, then the cluster's min ISR raised to the profile's.
+     * added one at a time once caught up as observers. Growing from a profile with fewer copies (dev to prod), every
+     * partition short of the profile's replication factor, internal topics too, then gets its new copies, and the
+     * cluster's min ISR is raised to the profile's: as the last step, it says the grow is done, so that later deploys
+     * leave topics made with fewer copies on purpose alone.
      *
      * @return how many voters it added
      */
     public int grow(KafkaManifests manifests, long deadline) {
         ClusterProfile profile = manifests.profile();
         int added = new QuorumChange(kafka, progress).addVoters(new TreeSet<>(manifests.voterIds()), deadline).size();
-        new ReplicaChange(kafka, progress).raise(profile.replicationFactor(), nodes(manifests.replicas()), deadline);
-        ClusterMinIsr.set(kafka, profile.minInsyncReplicas);
+        Integer minIsr = ClusterMinIsr.get(kafka);
+        if (minIsr == null || minIsr < profile.minInsyncReplicas) {
+            new ReplicaChange(kafka, progress).raise(profile.replicationFactor(), nodes(manifests.replicas()),
+                    deadline);
+            ClusterMinIsr.set(kafka, profile.minInsyncReplicas);
+        }
         return added;
     }
 

@@ -53,6 +53,7 @@ class GrowInPlaceTest {
     static final ApiServer api = new ApiServer();
     private static final String TOPIC = "written.on.dev";
     private static final String SPREAD = "written.on.five";
+    private static final String ONE_COPY = "one.copy.on.purpose";
     private static final int RECORDS = 300;
     private KafkaNodes nodes;
     private ClusterModel model;
@@ -121,6 +122,9 @@ class GrowInPlaceTest {
     @Order(2)
     void prodGrowsToFiveBrokersWithFiveVotersAndRestartsNoneEvenWhenInterrupted() throws Exception {
         int[] starts = {nodes.starts(0), nodes.starts(1), nodes.starts(2)};
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            admin.createTopics(List.of(new NewTopic(ONE_COPY, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
         List<String> args = new ArrayList<>(List.of("prod", "--replicas", "5"));
         args.addAll(List.of("-n", "kafka", "--bootstrap-server", nodes.clientAddress(0), "--timeout", "2s"));
         Scripts.Result interrupted = Scripts.run(api.environment(), Duration.ofMinutes(2), "deploy.java",
@@ -136,6 +140,8 @@ class GrowInPlaceTest {
         assertEquals(List.of(starts[0], starts[1], starts[2]), List.of(nodes.starts(0), nodes.starts(1),
                 nodes.starts(2)), "the running brokers keep running");
         try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            assertEquals(1, everyPartition(admin).get(ONE_COPY + "-0").replicas().size(),
+                    "a topic made with one copy on purpose keeps it: only a grow from dev raises copies");
             admin.createTopics(List.of(new NewTopic(SPREAD, 5, (short) 3))).all().get(30, TimeUnit.SECONDS);
             assertTrue(everyPartition(admin).entrySet().stream().anyMatch(e -> e.getKey().startsWith(SPREAD)
                     && e.getValue().replicas().stream().anyMatch(node -> node.id() == 4)), "a copy on kafka-4");
@@ -165,7 +171,7 @@ class GrowInPlaceTest {
         assertEquals(Set.of(0, 1, 2), voters(), "an even count of voters survives no more failures than one fewer");
         try (Admin admin = nodes.admin(nodes.clientAddress(0))) {
             everyPartition(admin).forEach((name, partition) -> {
-                assertEquals(3, partition.replicas().size(), name);
+                assertEquals(name.startsWith(ONE_COPY) ? 1 : 3, partition.replicas().size(), name);
                 assertTrue(partition.replicas().stream().allMatch(node -> node.id() < 4), name);
             });
         }
