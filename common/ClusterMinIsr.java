@@ -30,9 +30,13 @@ public final class ClusterMinIsr {
 
     /** Sets it, unless it has that value already (a deploy run again changes nothing). */
     public static void set(KafkaAccess kafka, int minIsr) {
-        if (Integer.valueOf(minIsr).equals(get(kafka))) {
-            return;
+        if (!Integer.valueOf(minIsr).equals(get(kafka))) {
+            write(kafka, minIsr);
         }
+    }
+
+    /** Sets it without looking first, for a caller that just read it. */
+    static void write(KafkaAccess kafka, int minIsr) {
         AlterConfigOp op = new AlterConfigOp(new ConfigEntry(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG,
                 String.valueOf(minIsr)), AlterConfigOp.OpType.SET);
         kafka.await(kafka.admin().incrementalAlterConfigs(Map.of(CLUSTER_DEFAULT, List.of(op))).all(),

@@ -6,8 +6,6 @@ import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.admin.QuorumInfo;
-import org.apache.kafka.common.Node;
 
 /**
  * The Kafka side of growing and shrinking a deployed cluster in place (KRaft voters, partition replicas, the
@@ -39,17 +37,14 @@ public final class InPlaceResize {
         if (minIsr == null || minIsr < profile.minInsyncReplicas) {
             new ReplicaChange(kafka, progress).raise(profile.replicationFactor(), nodes(manifests.replicas()),
                     deadline);
-            ClusterMinIsr.set(kafka, profile.minInsyncReplicas);
+            ClusterMinIsr.write(kafka, profile.minInsyncReplicas);
         }
         return added;
     }
 
     /** Whether a voter of the cluster's size is not one yet: a grow is still to do (or was interrupted). */
     public boolean votersMissing(KafkaManifests manifests) {
-        QuorumInfo quorum = kafka.await(kafka.admin().describeMetadataQuorum().quorumInfo(), "reading the quorum");
-        Set<Integer> voters = quorum.voters().stream().map(QuorumInfo.ReplicaState::replicaId)
-                .collect(Collectors.toSet());
-        return !voters.containsAll(manifests.voterIds());
+        return !new QuorumChange(kafka, progress).allVoters(new TreeSet<>(manifests.voterIds()));
     }
 
     /**
@@ -69,17 +64,11 @@ public final class InPlaceResize {
     }
 
     private void requireShrinkable(List<Integer> staying, int replicas, int deployedReplicas) {
-        String refusal = "cannot shrink from " + deployedReplicas + " to " + replicas + " brokers: ";
-        Set<Integer> live = kafka.await(kafka.admin().describeCluster().nodes(), "reading the brokers").stream()
-                .map(Node::id).collect(Collectors.toSet());
-        List<Integer> down = staying.stream().filter(id -> !live.contains(id)).toList();
-        if (!down.isEmpty()) {
-            throw new CommandFailure(refusal + "broker " + down.stream().map(String::valueOf)
-                    .collect(Collectors.joining(",")) + " is down; nothing changed");
-        }
+        String refusal = "cannot shrink from " + deployedReplicas + " to " + replicas + " brokers";
+        new QuorumChange(kafka, progress).requireUp(staying, refusal);
         PartitionHealth partitions = PartitionHealth.of(kafka);
         if (!partitions.offline().isEmpty()) {
-            throw new CommandFailure(refusal + partitions.problems() + "; nothing changed");
+            throw new CommandFailure(refusal + ": " + partitions.problems() + "; nothing changed");
         }
     }
 

@@ -175,6 +175,16 @@ public final class QuorumChange {
         throw new CommandFailure("node " + id + " does not advertise its controller listener " + listener);
     }
 
+    /** Whether every node of {@code ids} is a voter already. */
+    public boolean allVoters(Set<Integer> ids) {
+        return ids(quorum().voters()).containsAll(ids);
+    }
+
+    /** Refuses, naming them, while a node of {@code ids} is not a registered, unfenced broker. */
+    public void requireUp(List<Integer> ids, String refusal) {
+        requireRegistered(registeredBrokers(), ids, refusal);
+    }
+
     /** The registered, unfenced brokers (a stopped one is fenced within seconds). */
     private Set<Integer> registeredBrokers() {
         return kafka.await(kafka.admin().describeCluster().nodes(), "reading the brokers").stream()
