@@ -1,5 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
+// Sources are UTF-8 (they hold ✓, ✗, →) whatever the locale: JDK 17's javac reads them in the locale's charset.
+//JAVAC_OPTIONS -encoding UTF-8
 // Short runs: class data shared from the first run (JBang keeps the archive beside its jar), the quick compiler,
 // the serial collector; JVM warnings (the archive dump lists skipped classes) must not reach stdout.
 //CDS

@@ -1,5 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
+// Sources are UTF-8 (they hold ✓, ✗, →) whatever the locale: JDK 17's javac reads them in the locale's charset.
+//JAVAC_OPTIONS -encoding UTF-8
 // The sourced scripts bring their JVM options; class data sharing is per jar.
 //CDS
 //SOURCES deploy.java create_topics.java verify.java get_connection.java

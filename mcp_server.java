@@ -1,5 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
+// Sources are UTF-8 (they hold ✓, ✗, →) whatever the locale: JDK 17's javac reads them in the locale's charset.
+//JAVAC_OPTIONS -encoding UTF-8
 // The sourced scripts bring their JVM options; class data sharing is per jar.
 //CDS
 //DEPS io.modelcontextprotocol.sdk:mcp:2.1.0
@@ -8,6 +10,7 @@
 import common.Cli;
 import common.Output;
 import common.ToolVersion;
+import common.Utf8Streams;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
@@ -74,6 +77,7 @@ public class mcp_server {
                             Param.option("dryRun", "--dry-run", "boolean", null))));
 
     public static void main(String... args) throws Exception {
+        Utf8Streams.install();
         Cli.configureLogging(false);
         McpJsonMapper json = new JacksonMcpJsonMapper(JsonMapper.builder().build());
         LineOutput out = new LineOutput(System.out);

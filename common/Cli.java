@@ -23,8 +23,10 @@ public final class Cli {
         // Read before picocli parses: logging is configured before any library class loads, and a usage error
         // still needs to know its output format.
         List<String> arguments = List.of(args);
+        Utf8Streams.install();
         configureLogging(arguments.contains("--verbose"));
-        int exitCode = commandLine(command, CommandLine.defaultFactory(), arguments.contains("--json")).execute(args);
+        int exitCode = Utf8Streams.writeTo(commandLine(command, CommandLine.defaultFactory(),
+                arguments.contains("--json"))).execute(args);
         ClassDataArchive.markIfFailed(exitCode);
         return exitCode;
     }

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import tests.support.Scripts;
 
@@ -88,6 +89,65 @@ class LaunchCacheTest {
         assertTrue(launchEntries().stream().anyMatch(entry -> read(entry).contains(archive.toString())),
                 "a later run reads it, through the remembered launch");
         deleteTree(archive.getParent());
+    }
+
+    /**
+     * A class-data archive is valid only for the JDK build that wrote it: another JDK reads it with an error line
+     * on every run. Switching the JDK (here through PATH, as update-alternatives or sdkman do) rewrites it once and
+     * quietly, and switching back does the same; no run after the first of each prints anything on stderr.
+     */
+    @Test
+    void aJdkSwitchRewritesTheArchiveQuietly() throws Exception {
+        List<Path> jdks = installedJdks();
+        Assumptions.assumeTrue(jdks.size() >= 2, "needs two JDK versions under /usr/lib/jvm; found " + jdks);
+        Path copy = privateCopy();
+        for (Path jdk : List.of(jdks.get(0), jdks.get(1), jdks.get(0))) {
+            Map<String, String> environment = new java.util.HashMap<>(Map.of(
+                    "PATH", jdk.resolve("bin") + ":" + System.getenv("PATH"), "HOME", System.getProperty("user.home")));
+            if (System.getenv("JBANG_DIR") != null) {
+                environment.put("JBANG_DIR", System.getenv("JBANG_DIR"));
+            }
+            for (int run = 1; run <= 2; run++) {
+                Scripts.Result result = Scripts.runProcess(List.of(copy.resolve("jbang").toString(),
+                        copy.getFileName() + "/get_connection.java", "--version"), environment, LIMIT, true,
+                        copy.getParent());
+                assertEquals(0, result.exitCode(), result.toString());
+                String stderr = result.stderr().lines().filter(line -> !line.startsWith("[jbang] Building jar"))
+                        .collect(Collectors.joining("\n"));
+                assertEquals("", stderr, "run " + run + " on " + jdk + ": " + result);
+            }
+        }
+        deleteTree(jarOf(copy).getParent());
+    }
+
+    /** One JDK of each major version under /usr/lib/jvm, in version order. */
+    private static List<Path> installedJdks() throws IOException {
+        Path jvms = Path.of("/usr/lib/jvm");
+        if (!Files.isDirectory(jvms)) {
+            return List.of();
+        }
+        java.util.TreeMap<Integer, Path> byMajor = new java.util.TreeMap<>();
+        try (Stream<Path> entries = Files.list(jvms)) {
+            for (Path jdk : entries.map(LaunchCacheTest::realPath).distinct().sorted().toList()) {
+                Path release = jdk.resolve("release");
+                if (Files.isExecutable(jdk.resolve("bin/javac")) && Files.isRegularFile(release)) {
+                    java.util.regex.Matcher version = java.util.regex.Pattern.compile("JAVA_VERSION=\"(\\d+)")
+                            .matcher(Files.readString(release));
+                    if (version.find()) {
+                        byMajor.putIfAbsent(Integer.parseInt(version.group(1)), jdk);
+                    }
+                }
+            }
+        }
+        return List.copyOf(byMajor.values());
+    }
+
+    private static Path realPath(Path path) {
+        try {
+            return path.toRealPath();
+        } catch (IOException e) {
+            return path;
+        }
     }
 
     /** get_connection.java, common/ and the wrapper in a new folder, made unique so that JBang builds it anew. */

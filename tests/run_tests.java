@@ -1,5 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
+// Sources are UTF-8 (they hold ✓, ✗, →) whatever the locale: JDK 17's javac reads them in the locale's charset.
+//JAVAC_OPTIONS -encoding UTF-8
 //DEPS org.junit.platform:junit-platform-launcher:6.1.3
 //DEPS org.junit.jupiter:junit-jupiter:6.1.3
 //DEPS info.picocli:picocli:4.7.7

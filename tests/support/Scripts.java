@@ -100,6 +100,12 @@ public final class Scripts {
         return runProcess(command, environment, limit, cleanEnvironment, ROOT, null);
     }
 
+    /** Runs a command in another folder; with {@code cleanEnvironment} it sees only the given variables. */
+    public static Result runProcess(List<String> command, Map<String, String> environment, Duration limit,
+            boolean cleanEnvironment, Path directory) {
+        return runProcess(command, environment, limit, cleanEnvironment, directory, null);
+    }
+
     /**
      * Runs a command; with {@code cleanEnvironment} it sees only the given variables; killed once {@code killWhen}
      * (when not null) holds.
