@@ -1,5 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
+// Sources are UTF-8 (they hold ✓, ✗, →) whatever the locale: JDK 17's javac reads them in the locale's charset.
+//JAVAC_OPTIONS -encoding UTF-8
 // Short runs: class data shared from the first run (JBang keeps the archive beside its jar), the quick compiler,
 // the serial collector; JVM warnings (the archive dump lists skipped classes) must not reach stdout.
 //CDS
@@ -396,8 +398,10 @@ public class deploy implements Callable<Integer> {
     }
 
     /**
-     * A deployed cluster keeps its volume size unless --storage-size asks for another (which cannot be done in
-     * place): a profile switch does not, by itself, ask for new volumes. It keeps its broker count too unless
+     * A deployed cluster keeps its volume size and storage class unless --storage-size or --storage-class asks for
+     * another (which cannot be done in place: a StatefulSet's claim templates are immutable, and no flag must not
+     * read as "change to the default class"); a profile switch does not, by itself, ask for new volumes. It keeps
+     * its broker count too unless
      * --replicas asks for another, or the profile cannot run it (prod over dev grows to 3, dev over prod shrinks).
      */
     private KafkaManifests keptShape(KafkaManifests rendered, StatefulSet deployed) {
@@ -407,6 +411,9 @@ public class deploy implements Callable<Integer> {
         String deployedSize = KafkaManifests.storageSizeOf(deployed);
         KafkaManifests kept = storageSize != null || deployedSize == null ? rendered
                 : rendered.withStorageSize(deployedSize);
+        if (storageClass == null) {
+            kept = kept.withStorageClass(KafkaManifests.storageClassOf(deployed));
+        }
         Integer deployedReplicas = deployed.getSpec().getReplicas();
         if (replicas != null || deployedReplicas == null) {
             return kept;

@@ -135,6 +135,18 @@ public final class KafkaManifests {
                 restartMarker, quorum);
     }
 
+    /** The same cluster with volumes of another storage class (null: the cluster's default). */
+    public KafkaManifests withStorageClass(String storageClassName) {
+        return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClassName, clusterDomain,
+                platform, restartMarker, quorum);
+    }
+
+    /** The storage class a deployed StatefulSet's claim template names, or null (the cluster's default). */
+    public static String storageClassOf(StatefulSet statefulSet) {
+        var claims = statefulSet.getSpec().getVolumeClaimTemplates();
+        return claims == null || claims.isEmpty() ? null : claims.get(0).getSpec().getStorageClassName();
+    }
+
     /** The volume size a deployed StatefulSet's claim template asks for, or null. */
     public static String storageSizeOf(StatefulSet statefulSet) {
         var claims = statefulSet.getSpec().getVolumeClaimTemplates();

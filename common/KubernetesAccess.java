@@ -7,12 +7,14 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import java.io.File;
+import java.time.Duration;
 import java.util.List;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
 import java.net.http.HttpTimeoutException;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -22,7 +24,8 @@ import java.util.concurrent.TimeoutException;
  */
 public final class KubernetesAccess {
     private static final int CONNECT_TIMEOUT_MS = 5_000;
-    private static final int REQUEST_TIMEOUT_MS = 10_000;
+    /** kubectl waits forever by default; a command here has a deadline, and one stalled request must not take it. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
     private final Config config;
     private final String where;
@@ -36,9 +39,10 @@ public final class KubernetesAccess {
 
     /**
      * Reads the kubeconfig; fails with one line when there is none, it cannot be read, it names no usable
-     * context, or its credential plugin is missing.
+     * context, or its credential plugin is missing. Each request to the API server is bounded by
+     * {@code requestTimeout}, its headers and then its body.
      */
-    public static KubernetesAccess configure(String context) {
+    public static KubernetesAccess configure(String context, Duration requestTimeout) {
         boolean inCluster = System.getenv("KUBERNETES_SERVICE_HOST") != null;
         List<File> files = Config.getKubeconfigFilenames().stream().map(File::new).filter(File::isFile).toList();
         if (files.isEmpty() && !inCluster) {
@@ -65,13 +69,17 @@ public final class KubernetesAccess {
         }
         hideCredentialsInUrl(config);
         config.setConnectionTimeout(CONNECT_TIMEOUT_MS);
-        config.setRequestTimeout(REQUEST_TIMEOUT_MS);
+        config.setRequestTimeout(Math.toIntExact(requestTimeout.toMillis()));
         config.setRequestRetryBackoffLimit(0);
         return new KubernetesAccess(config);
     }
 
     public KubernetesClient client() {
-        return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory()).build();
+        Duration requestTimeout = Duration.ofMillis(config.getRequestTimeout());
+        return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory())
+                .withHttpClientBuilderConsumer(builder -> builder.addOrReplaceInterceptor(ResponseBodyDeadline.NAME,
+                        new ResponseBodyDeadline(requestTimeout)))
+                .build();
     }
 
     /** The Kubernetes API could not be used: not Kafka's fault, nor the cluster's health. */
@@ -93,7 +101,7 @@ public final class KubernetesAccess {
     }
 
     /** The cause a person can act on, looked for along the whole chain (HTTP clients wrap it differently). */
-    private static String rootCause(Throwable error) {
+    private String rootCause(Throwable error) {
         Throwable root = error;
         for (Throwable cause = error; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
             if (cause instanceof ConnectException || cause instanceof ClosedChannelException) {
@@ -103,8 +111,10 @@ public final class KubernetesAccess {
                 return "cannot resolve the API server's host name";
             }
             if (cause instanceof HttpTimeoutException || cause instanceof TimeoutException
-                    || cause instanceof SocketTimeoutException) {
-                return "the API server did not answer in time";
+                    || cause instanceof SocketTimeoutException || cause instanceof CancellationException) {
+                // A cancellation is ResponseBodyDeadline's: the headers came, the body did not.
+                return "the API server did not answer within " + Math.round(config.getRequestTimeout() / 1000.0)
+                        + "s (--request-timeout)";
             }
             root = cause;
         }

@@ -103,6 +103,12 @@ class HardeningTest {
                         List.of("--timeout", "3s"), 3, "verify did not finish within 8s"),
                 new Row("create_topics: an API server that sends headers and then nothing", stalled(),
                         "create_topics.java", List.of("--timeout", "3s"), 1, "create_topics did not finish within 8s"),
+                new Row("deploy: a request whose body never comes fails within --request-timeout", stalled(),
+                        "deploy.java", List.of("--request-timeout", "2s"), 1,
+                        "the API server did not answer within 2s (--request-timeout)"),
+                new Row("verify: a request whose body never comes cannot check, within --request-timeout", stalled(),
+                        "verify.java", List.of("--request-timeout", "2s"), 3,
+                        "the API server did not answer within 2s (--request-timeout)"),
                 new Row("a timeout no clock can hold", ApiServer::environment, "verify.java",
                         List.of("--timeout", "9223372036854775807"), 2, "longer than the longest timeout, 24h"),
                 new Row("a timeout beyond a long", ApiServer::environment, "deploy.java",
@@ -148,6 +154,12 @@ class HardeningTest {
                     return api.environment();
                 }, "deploy.java", List.of("-n", "leaving", "--no-wait"), 1,
                         "namespace leaving is being deleted (Terminating)"),
+                new Row("another storage class for a deployed cluster's volumes", inNamespace("class-change",
+                        ns -> api.client().resource(new KafkaManifests(ClusterProfile.DEV, ns,
+                                KafkaManifests.DEFAULT_IMAGE, null, "fast").statefulSet()).create()),
+                        "deploy.java", List.of("-n", "class-change", "--storage-class", "slow", "--no-wait"), 1,
+                        "the storage class would change from fast to slow, which cannot be done in place: nothing"
+                                + " changed. Deploy into another namespace, or add --recreate"),
                 new Row("more brokers than dev runs", ApiServer::environment, "deploy.java",
                         List.of("dev", "--replicas", "3"), 2, "--replicas 3: dev runs 1 broker; use prod for more"),
                 new Row("fewer brokers than prod runs", ApiServer::environment, "deploy.java",
@@ -200,6 +212,22 @@ class HardeningTest {
         assertEquals(0, adopted.exitCode(), adopted.toString());
         assertEquals("kafka-k8s-setup", api.client().services().inNamespace("adopted").withName("kafka").get()
                 .getMetadata().getLabels().get("app.kubernetes.io/managed-by"));
+    }
+
+    /**
+     * A StatefulSet's volume claim templates are immutable (a real API server answers 422): a deploy without
+     * --storage-class keeps the class the cluster was deployed with instead of asking for the default one.
+     */
+    @Test
+    void aDeployWithoutStorageClassKeepsTheDeployedOne() {
+        Scripts.Result first = Scripts.run(api.environment(), Duration.ofMinutes(1), "deploy.java", "-n", "class-kept",
+                "--storage-class", "fast", "--no-wait");
+        assertEquals(0, first.exitCode(), first.toString());
+        Scripts.Result again = Scripts.run(api.environment(), Duration.ofMinutes(1), "deploy.java", "-n",
+                "class-kept", "--no-wait");
+        assertEquals(0, again.exitCode(), again.toString());
+        assertEquals("fast", api.client().apps().statefulSets().inNamespace("class-kept").withName("kafka").get()
+                .getSpec().getVolumeClaimTemplates().get(0).getSpec().getStorageClassName());
     }
 
     /**

@@ -143,9 +143,8 @@ abstract class KafkaClusterContract {
         }
         // What the probes rely on: the controller port (start-up, liveness) opens no later than the client port
         // (readiness), which waits for the broker's logs and metadata.
-        assertEquals(List.of(KafkaEndpoints.CONTROLLER_PORT, KafkaEndpoints.CLIENT_PORT),
-                nodes.portsInOpeningOrder(0, Duration.ofSeconds(120), KafkaEndpoints.CLIENT_PORT,
-                        KafkaEndpoints.CONTROLLER_PORT));
+        nodes.awaitOpensNoLaterThan(0, Duration.ofSeconds(120), KafkaEndpoints.CONTROLLER_PORT,
+                KafkaEndpoints.CLIENT_PORT);
         nodes.awaitBrokers(nodes.replicas(), Duration.ofSeconds(120));
 
         try (Admin admin = nodes.admin(nodes.bootstrapServers())) {

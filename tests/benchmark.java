@@ -1,5 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
+// Sources are UTF-8 (they hold ✓, ✗, →) whatever the locale: JDK 17's javac reads them in the locale's charset.
+//JAVAC_OPTIONS -encoding UTF-8
 //DEPS org.junit.jupiter:junit-jupiter-api:6.1.3
 //DEPS info.picocli:picocli:4.7.7
 //DEPS io.fabric8:kubernetes-client:8.0.0
@@ -9,7 +11,7 @@
 //DEPS org.slf4j:slf4j-nop:2.0.20
 //SOURCES ../common/*.java
 //SOURCES support/Scripts.java support/ApiServer.java support/KafkaNodes.java support/ResourceRequest.java
-//SOURCES support/RbacPolicy.java support/ContainerFilesystem.java support/PodUser.java
+//SOURCES support/RbacPolicy.java support/ContainerFilesystem.java support/PodUser.java support/PortForwardPorts.java
 
 import common.ClusterProfile;
 import common.KafkaManifests;

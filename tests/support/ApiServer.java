@@ -39,8 +39,10 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
     private final KubernetesClient client;
     private final Path kubeconfig;
     private final ServerSideApplyDispatcher dispatcher = new ServerSideApplyDispatcher();
+    private boolean closed;
 
     public ApiServer() {
+        PortForwardPorts.acquire(); // the scripts this server serves port-forward on this machine's fixed ports
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init();
         client = server.createClient();
@@ -174,8 +176,13 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         client.close();
         server.destroy();
+        PortForwardPorts.release();
     }
 
     /**
@@ -191,6 +198,10 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
                 java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         private final List<ResourceRequest> allowedEver =
                 java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        private static final java.util.regex.Pattern STATEFULSET =
+                java.util.regex.Pattern.compile("/apis/apps/v1/namespaces/[^/]+/statefulsets/[^/]+");
+        private static final java.util.Set<String> MUTABLE_STATEFULSET_SPEC = java.util.Set.of("replicas", "ordinals",
+                "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy", "minReadySeconds");
         private volatile RbacPolicy policy;
         private final List<String> extraGroups = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -252,6 +263,39 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
             }
             // Store exactly the merged object (the mock's own merge patch keeps stale list entries).
             return handleUpdate(request(HttpMethod.PUT, objectPath, "application/json", json.asJson(merged)));
+        }
+
+        /**
+         * A StatefulSet's spec is immutable but for a few fields, as on a real API server (its validation answers 422
+         * whatever the rest of the update says): e.g. a volume claim template's storage class cannot change.
+         */
+        @Override
+        @SuppressWarnings("unchecked")
+        public MockResponse handleUpdate(RecordedRequest request) {
+            String objectPath = request.getPath().split("\\?")[0];
+            String body = request.getUtf8Body();
+            MockResponse existing = STATEFULSET.matcher(objectPath).matches() ? handleGet(objectPath) : null;
+            if (existing != null && existing.code() == 200) {
+                Map<String, Object> current = json.unmarshal(existing.getBody().readUtf8(), Map.class);
+                Map<String, Object> updated = json.unmarshal(body, Map.class);
+                if (!immutableSpec(current).equals(immutableSpec(updated))) {
+                    return new MockResponse().setResponseCode(422).setBody(json.asJson(new io.fabric8.kubernetes.api
+                            .model.StatusBuilder().withStatus("Failure").withReason("Invalid").withCode(422)
+                            .withMessage("StatefulSet.apps \"" + objectPath.substring(objectPath.lastIndexOf('/') + 1)
+                                    + "\" is invalid: spec: Forbidden: updates to statefulset spec for fields other "
+                                    + "than 'replicas', 'ordinals', 'template', 'updateStrategy', "
+                                    + "'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden")
+                            .build()));
+                }
+            }
+            return super.handleUpdate(request(HttpMethod.PUT, request.getPath(), "application/json", body));
+        }
+
+        @SuppressWarnings("unchecked")
+        private static Map<String, Object> immutableSpec(Map<String, Object> statefulSet) {
+            Map<String, Object> spec = new HashMap<>((Map<String, Object>) statefulSet.getOrDefault("spec", Map.of()));
+            spec.keySet().removeAll(MUTABLE_STATEFULSET_SPEC);
+            return spec;
         }
 
         /** API discovery: the groups this tool uses, and any the test added. */

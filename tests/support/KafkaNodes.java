@@ -264,25 +264,24 @@ public final class KafkaNodes implements AutoCloseable {
     }
 
     /**
-     * Watches a node's container ports together, as tcpSocket probes check them, until each has accepted a
-     * connection; returns the order in which they first did.
+     * Waits until the node accepts connections on both container ports, and fails if {@code later} ever accepts
+     * while {@code earlier} does not: each poll checks {@code later} first, so an {@code earlier} port that opened
+     * first is seen open however long the machine takes between the two checks.
      */
-    public List<Integer> portsInOpeningOrder(int node, Duration limit, int... containerPorts)
-            throws InterruptedException {
-        List<Integer> opened = new ArrayList<>();
+    public void awaitOpensNoLaterThan(int node, Duration limit, int earlier, int later) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
-        while (opened.size() < containerPorts.length && System.nanoTime() < deadline) {
-            for (int port : containerPorts) {
-                if (!opened.contains(port) && accepts(hostPort(node, port))) {
-                    opened.add(port);
-                }
+        while (System.nanoTime() < deadline) {
+            boolean laterOpen = accepts(hostPort(node, later));
+            boolean earlierOpen = accepts(hostPort(node, earlier));
+            if (laterOpen && !earlierOpen) {
+                throw new AssertionError("node " + node + " accepted on port " + later + " before port " + earlier);
+            }
+            if (laterOpen) {
+                return;
             }
             Thread.sleep(5);
         }
-        if (opened.size() < containerPorts.length) {
-            throw new AssertionError("node " + node + " opened only " + opened + " within " + limit);
-        }
-        return opened;
+        throw new AssertionError("node " + node + " did not open port " + later + " within " + limit);
     }
 
     /** Whether the node's process runs (a stopped node is a container that is not running). */
