@@ -12,7 +12,7 @@ public class ContextOption {
             description = "Kubeconfig context (default: the current one; KUBECONFIG is honoured).")
     String context;
 
-    @Option(names = "--request-timeout", paramLabel = "DURATION", converter = DurationParameter.class,
+    @Option(names = "--request-timeout", paramLabel = "TIME", converter = DurationParameter.class,
             description = "Longest wait for one API server request, e.g. 10s (default: 10s).")
     Duration requestTimeout = KubernetesAccess.DEFAULT_REQUEST_TIMEOUT;
 

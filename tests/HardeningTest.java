@@ -164,6 +164,12 @@ class HardeningTest {
                         List.of("dev", "--replicas", "3"), 2, "--replicas 3: dev runs 1 broker; use prod for more"),
                 new Row("fewer brokers than prod runs", ApiServer::environment, "deploy.java",
                         List.of("prod", "--replicas", "2"), 2, "--replicas 2: prod runs at least 3 brokers"),
+                // Checked before any request: against a server that never answers they still end at once.
+                new Row("a replication factor of 0, before the API server is asked", stalled(),
+                        "create_topics.java", List.of("--replication-factor", "0"), 2,
+                        "--replication-factor must be at least 1"),
+                new Row("a broker count prod cannot run, before the API server is asked", stalled(), "deploy.java",
+                        List.of("prod", "--replicas", "2"), 2, "--replicas 2: prod runs at least 3 brokers"),
                 new Row("a bootstrap host that does not resolve", ApiServer::environment, "create_topics.java",
                         List.of("--bootstrap-server", "kafka.invalid:9092", "--timeout", "3s"), 1,
                         "cannot resolve the host of --bootstrap-server: kafka.invalid"),
