@@ -70,6 +70,8 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.errors.BrokerIdNotRegisteredException;
+import org.apache.kafka.common.errors.ControllerIdNotRegisteredException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -148,8 +150,8 @@ public class deploy implements Callable<Integer> {
     @Option(names = "--delete", description = "Remove the deployed objects (volumes kept; --dry-run lists).")
     boolean delete;
 
-    @Option(names = "--delete-data", description = "With --delete, also delete the volumes: all data is lost. "
-            + "Else delete removed brokers' volumes.")
+    @Option(names = "--delete-data",
+            description = "With --delete, the volumes too (data lost); else removed brokers'.")
     boolean deleteData;
 
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationParameter.class,
@@ -200,6 +202,9 @@ public class deploy implements Callable<Integer> {
             Namespace existingNamespace = readNamespace(client, access);
             Map<String, HasMetadata> existing = readExisting(client, access, rendered.namespaced());
             StatefulSet deployed = (StatefulSet) existing.get(key(rendered.statefulSet()));
+            if (deployed == null) {
+                awaitTerminatingVolumes(client, access, rendered.replicas(), deadline);
+            }
             // A cluster keeps the quorum its storage was formatted with; only a new one gets a dynamic quorum.
             KraftQuorum formatted = deployed != null ? KraftQuorum.of(deployed) : keptVolumeQuorum(client, access);
             KafkaManifests manifests = keptShape(rendered, deployed).withPlatform(platform(client, access))
@@ -316,7 +321,8 @@ public class deploy implements Callable<Integer> {
 
     /**
      * The brokers {@code replicas} up to {@code upTo} that Kafka still registers are unregistered once the StatefulSet
-     * controller has deleted their pods: otherwise the cluster would keep them as fenced brokers, forever offline.
+     * controller has deleted their pods: otherwise the cluster would keep them as fenced brokers, forever offline;
+     * their controller registrations go too.
      *
      * @return how many it unregistered
      */
@@ -329,9 +335,6 @@ public class deploy implements Callable<Integer> {
                     .collect(Collectors.toSet());
             int unregistered = 0;
             for (int ordinal = replicas; ordinal < upTo; ordinal++) {
-                if (!registered.contains(ordinal)) {
-                    continue;
-                }
                 var pod = client.pods().inNamespace(namespace.get()).withName(KafkaEndpoints.podName(ordinal));
                 while (pod.get() != null) {
                     if (System.nanoTime() > deadline) {
@@ -341,15 +344,19 @@ public class deploy implements Callable<Integer> {
                     progress.update("waiting for pod " + KafkaEndpoints.podName(ordinal) + " to go");
                     Thread.sleep(500);
                 }
-                try {
-                    brokers.await(brokers.admin().unregisterBroker(ordinal).all(), "unregistering broker " + ordinal);
-                    unregistered++;
-                } catch (CommandFailure failure) {
-                    // Gone meanwhile (the controller expired it): nothing to do.
-                    if (!(failure.getCause() instanceof BrokerIdNotRegisteredException)) {
-                        throw failure;
+                if (registered.contains(ordinal)) {
+                    try {
+                        brokers.await(brokers.admin().unregisterBroker(ordinal).all(),
+                                "unregistering broker " + ordinal);
+                        unregistered++;
+                    } catch (CommandFailure failure) {
+                        // Gone meanwhile (the controller expired it): nothing to do.
+                        if (!(failure.getCause() instanceof BrokerIdNotRegisteredException)) {
+                            throw failure;
+                        }
                     }
                 }
+                unregisterController(brokers, ordinal);
             }
             return unregistered;
         } catch (KubernetesClientException e) {
@@ -357,6 +364,22 @@ public class deploy implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CommandFailure("interrupted while the leaving brokers stop");
+        }
+    }
+
+    /**
+     * Every node is a controller too, registered with the feature levels it supports: a registration left behind
+     * would block every later metadata.version upgrade. Kafka removes one only from metadata.version 4.4-IV2 on
+     * (older clusters keep theirs) and never a voter's.
+     */
+    private static void unregisterController(KafkaAccess brokers, int ordinal) {
+        try {
+            brokers.await(brokers.admin().unregisterController(ordinal).all(), "unregistering controller " + ordinal);
+        } catch (CommandFailure failure) {
+            if (!(failure.getCause() instanceof ControllerIdNotRegisteredException
+                    || failure.getCause() instanceof UnsupportedVersionException)) {
+                throw failure;
+            }
         }
     }
 
@@ -602,6 +625,27 @@ public class deploy implements Callable<Integer> {
             }
         } catch (KubernetesClientException e) {
             throw access.failure("recreating the Kafka cluster", e);
+        }
+    }
+
+    /**
+     * A volume claim being deleted (right after {@code --delete --delete-data}) stays, Terminating, until the pod
+     * using it has stopped. Taken for kept data it would make the new cluster start without a formation, never to
+     * form; so a new cluster waits for such claims to go.
+     */
+    private void awaitTerminatingVolumes(KubernetesClient client, KubernetesAccess access, int replicas,
+            long deadline) {
+        for (PersistentVolumeClaim claim : claims(client, access, replicas)) {
+            if (claim.getMetadata().getDeletionTimestamp() != null) {
+                try (Progress progress = output.progress()) {
+                    String name = claim.getMetadata().getName();
+                    progress.update("waiting for PersistentVolumeClaim " + name + " to finish deleting");
+                    awaitDeleted(client.persistentVolumeClaims().inNamespace(namespace.get()).withName(name),
+                            deadline, "PersistentVolumeClaim " + name);
+                } catch (KubernetesClientException e) {
+                    throw access.failure("waiting for the deleted Kafka volumes to go", e);
+                }
+            }
         }
     }
 

@@ -15,6 +15,7 @@
 
 import common.Cli;
 import common.ClusterDefaults;
+import common.ClusterProfile;
 import common.CommandFailure;
 import common.ContextOption;
 import common.Deadline;
@@ -174,7 +175,7 @@ public class verify implements Callable<Integer> {
         found.put("brokerIds", brokers);
         found.put("voters", voters);
         found.put("controller", quorum.leaderId() < 0 ? null : quorum.leaderId());
-        found.put("quorum", QuorumMembers.facts(quorum, System.currentTimeMillis()));
+        found.put("quorum", QuorumMembers.facts(quorum));
         PartitionHealth partitions = PartitionHealth.of(access);
         found.put("offlinePartitions", partitions.offline());
         found.put("underMinIsrPartitions", partitions.underMinIsr());
@@ -184,7 +185,7 @@ public class verify implements Callable<Integer> {
         List<Integer> replaced = QuorumMembers.replacedVoters(quorum);
         if (!replaced.isEmpty()) {
             throw new CommandFailure("voter " + ids(new TreeSet<>(replaced)) + " runs on new storage (now an observer);"
-                    + " the quorum still counts its old copy" + affected);
+                    + " the quorum still counts its old copy; deploy prod replaces it" + affected);
         }
         Set<Integer> missing = new TreeSet<>(voters);
         missing.removeAll(brokers);
@@ -201,6 +202,15 @@ public class verify implements Callable<Integer> {
         }
         if (!partitions.serving()) {
             throw new CommandFailure(partitions.problems());
+        }
+        ClusterDefaults cluster = ClusterDefaults.read(access);
+        int promised = ClusterProfile.minInsyncReplicasFor(cluster.replicationFactor())
+                .orElse(cluster.minInsyncReplicas());
+        found.put("minInsyncReplicas", cluster.minInsyncReplicas());
+        if (cluster.minInsyncReplicas() < promised) {
+            throw new CommandFailure("min.insync.replicas is " + cluster.minInsyncReplicas() + ", below the "
+                    + promised + " of a cluster with replication factor " + cluster.replicationFactor()
+                    + " (a grow or shrink left half-done): deploy again to finish it");
         }
         return "Kafka healthy: " + brokers.size() + " brokers, controller leader " + quorum.leaderId() + " of "
                 + voters.size() + " voters" + (partitions.warning().isEmpty() ? "" : ", " + partitions.warning());

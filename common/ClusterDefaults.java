@@ -26,7 +26,7 @@ public record ClusterDefaults(int replicationFactor, int minInsyncReplicas, Set<
         List<Node> live = registered.stream().filter(node -> !node.isFenced()).toList();
         QuorumInfo quorum = access.await(access.admin().describeMetadataQuorum().quorumInfo(), "reading the quorum");
         if (live.isEmpty()) {
-            throw new CommandFailure("no broker answers at " + access.bootstrap());
+            throw new CommandFailure("no broker answers at " + access.where());
         }
         ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, String.valueOf(live.get(0).id()));
         Map<ConfigResource, Config> configs = access.await(access.admin().describeConfigs(List.of(broker)).all(),

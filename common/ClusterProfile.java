@@ -60,6 +60,16 @@ public enum ClusterProfile {
                         + "; use prod for more"));
     }
 
+    /**
+     * The min ISR a cluster with this replication factor runs as deployed (dev 1, prod 2), or empty when no profile
+     * has that factor: anything lower says a grow or shrink stopped half-way (shrinks lower it first, grows raise it
+     * last), and acks=all writes then take fewer copies than the profile promises.
+     */
+    public static java.util.OptionalInt minInsyncReplicasFor(int replicationFactor) {
+        return Arrays.stream(values()).filter(profile -> profile.replicationFactor() == replicationFactor)
+                .mapToInt(profile -> profile.minInsyncReplicas).findFirst();
+    }
+
     /** A cluster that survives losing a node: it gets a disruption budget and spreads across nodes. */
     public boolean highlyAvailable() {
         return replicas > 1;

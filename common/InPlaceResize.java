@@ -22,8 +22,8 @@ public final class InPlaceResize {
     }
 
     /**
-     * After the larger StatefulSet's pods are Ready: the quorum's voters (see {@link KafkaManifests#voterIds})
-     * added one at a time once caught up as observers. Growing from a profile with fewer copies (dev to prod), every
+     * After the larger StatefulSet's pods are Ready: voters back on new storage replaced, then the quorum's voters
+     * (see {@link KafkaManifests#voterIds}) added one at a time once caught up as observers. Growing from a profile with fewer copies (dev to prod), every
      * partition short of the profile's replication factor, internal topics too, then gets its new copies, and the
      * cluster's min ISR is raised to the profile's: as the last step, it says the grow is done, so that later deploys
      * leave topics made with fewer copies on purpose alone.
@@ -32,7 +32,11 @@ public final class InPlaceResize {
      */
     public int grow(KafkaManifests manifests, long deadline) {
         ClusterProfile profile = manifests.profile();
-        int added = new QuorumChange(kafka, progress).addVoters(new TreeSet<>(manifests.voterIds()), deadline).size();
+        QuorumChange quorum = new QuorumChange(kafka, progress);
+        // A voter whose disk was lost is back as an observer on new storage: the quorum runs one voter short until
+        // the old storage is replaced by the new (a lost volume, a replaced node).
+        quorum.replaceVoters(new TreeSet<>(manifests.voterIds()), deadline);
+        int added = quorum.addVoters(new TreeSet<>(manifests.voterIds()), deadline).size();
         Integer minIsr = ClusterMinIsr.get(kafka);
         if (minIsr == null || minIsr < profile.minInsyncReplicas) {
             new ReplicaChange(kafka, progress).raise(profile.replicationFactor(), nodes(manifests.replicas()),

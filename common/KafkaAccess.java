@@ -21,15 +21,16 @@ import org.apache.kafka.common.KafkaFuture;
  * (which advertises {@code localhost:<base + ordinal>}, so clients follow the metadata through the forwards).
  */
 public final class KafkaAccess implements AutoCloseable {
-    private final String bootstrap;
+    /** The bootstrap servers as messages name them. */
+    private final String where;
     private final Duration timeout;
     private final long deadline;
     /** Closed with this access; null when Kafka is reached directly. */
     private final PortForwards forwards;
     private final Admin admin;
 
-    private KafkaAccess(String bootstrap, Duration timeout, PortForwards forwards) {
-        this.bootstrap = bootstrap;
+    private KafkaAccess(String bootstrap, String where, Duration timeout, PortForwards forwards) {
+        this.where = where;
         this.timeout = timeout;
         this.deadline = System.nanoTime() + timeout.toNanos();
         this.forwards = forwards;
@@ -63,7 +64,7 @@ public final class KafkaAccess implements AutoCloseable {
         if (unresolved.size() == bootstrap.split(",").length) {
             throw new CommandFailure("cannot resolve the host of --bootstrap-server: " + String.join(", ", unresolved));
         }
-        return new KafkaAccess(bootstrap, timeout, null);
+        return new KafkaAccess(bootstrap, bootstrap, timeout, null);
     }
 
     /** Inside a pod of the cluster: the Service's DNS name resolves. */
@@ -75,11 +76,11 @@ public final class KafkaAccess implements AutoCloseable {
     public static KafkaAccess portForwarded(KubernetesClient client, KubernetesAccess access, String namespace,
             Duration timeout) {
         PortForwards forwards = PortForwards.open(client, access, namespace);
-        return new KafkaAccess(forwards.bootstrap(), timeout, forwards);
+        return new KafkaAccess(forwards.bootstrapServers(), forwards.describe(), timeout, forwards);
     }
 
-    public String bootstrap() {
-        return bootstrap;
+    public String where() {
+        return where;
     }
 
     public Admin admin() {
@@ -92,15 +93,15 @@ public final class KafkaAccess implements AutoCloseable {
         try {
             return future.get(left, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new CommandFailure(what + ": no answer from Kafka at " + bootstrap + " within "
+            throw new CommandFailure(what + ": no answer from Kafka at " + where + " within "
                     + Math.round(timeout.toMillis() / 1000.0) + "s");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
-                throw new CommandFailure(what + ": no answer from Kafka at " + bootstrap + " within "
+                throw new CommandFailure(what + ": no answer from Kafka at " + where + " within "
                         + Math.round(timeout.toMillis() / 1000.0) + "s", cause);
             }
-            throw new CommandFailure(what + " failed at " + bootstrap + ": " + firstLine(cause), cause);
+            throw new CommandFailure(what + " failed at " + where + ": " + firstLine(cause), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CommandFailure(what + ": interrupted");

@@ -36,6 +36,11 @@ public final class KafkaEndpoints {
         return CLUSTER_NAME + "-" + ordinal;
     }
 
+    /** The ordinal in a StatefulSet pod's name ({@code kafka-2} is 2): also the node's KRaft and broker id. */
+    public static int ordinalOf(String podName) {
+        return Integer.parseInt(podName.substring(podName.lastIndexOf('-') + 1));
+    }
+
     /** A pod's stable DNS name, through the headless Service. */
     public static String podHost(String namespace, String clusterDomain, int ordinal) {
         return podName(ordinal) + "." + podDomain(namespace, clusterDomain);

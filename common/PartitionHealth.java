@@ -43,7 +43,9 @@ public record PartitionHealth(List<String> offline, List<String> underMinIsr, Li
                 String name = topic.name() + "-" + partition.partition();
                 if (partition.leader() == null || partition.leader().isEmpty()) {
                     offline.add(name);
-                } else if (partition.isr().size() < minIsr) {
+                } else if (partition.isr().size() < Math.min(minIsr, partition.replicas().size())) {
+                    // Kafka's effective min ISR: a topic with fewer copies than min.insync.replicas takes acks=all
+                    // writes while all its copies are in sync.
                     underMinIsr.add(name);
                 } else if (partition.isr().size() < partition.replicas().size()) {
                     underReplicated.add(name);

@@ -23,9 +23,11 @@ import java.util.List;
  */
 public final class PortForwards implements AutoCloseable {
     private final List<LocalPortForward> forwards;
+    private final int replicas;
 
-    private PortForwards(List<LocalPortForward> forwards) {
+    private PortForwards(List<LocalPortForward> forwards, int replicas) {
         this.forwards = forwards;
+        this.replicas = replicas;
     }
 
     /**
@@ -40,7 +42,7 @@ public final class PortForwards implements AutoCloseable {
         if (!busy.isEmpty()) {
             String clusterId = KafkaManifests.environmentOf(deployed, "CLUSTER_ID");
             if (clusterId != null && clusterId.equals(clusterIdAt(KafkaEndpoints.PORT_FORWARD_BASE))) {
-                return new PortForwards(List.of());
+                return new PortForwards(List.of(), replicas);
             }
             throw new Busy("localhost:" + busy.get(0) + " is held by another program, not by a port-forward to "
                     + "this Kafka cluster: stop it, or pass --bootstrap-server");
@@ -52,12 +54,12 @@ public final class PortForwards implements AutoCloseable {
                         .portForward(KafkaEndpoints.PORT_FORWARD_PORT, InetAddress.getLoopbackAddress(),
                                 KafkaEndpoints.PORT_FORWARD_BASE + ordinal));
             }
-            return new PortForwards(opened);
+            return new PortForwards(opened, replicas);
         } catch (KubernetesClientException e) {
-            new PortForwards(opened).close();
+            new PortForwards(opened, replicas).close();
             throw access.failure("port-forwarding to the Kafka pods", e);
         } catch (RuntimeException e) {
-            new PortForwards(opened).close();
+            new PortForwards(opened, replicas).close();
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new CommandFailure("cannot listen on localhost:" + (KafkaEndpoints.PORT_FORWARD_BASE + opened.size())
                     + " for a port-forward: " + message.lines().findFirst().orElse(""));
@@ -118,9 +120,23 @@ public final class PortForwards implements AutoCloseable {
         }
     }
 
-    /** Where local clients bootstrap. */
+    /** Where a person's local clients bootstrap: the first broker's forward. */
     public String bootstrap() {
         return "localhost:" + KafkaEndpoints.PORT_FORWARD_BASE;
+    }
+
+    /** The forwards' local addresses in short: {@code localhost:19092-19094}. */
+    public String describe() {
+        return bootstrap() + (replicas > 1 ? "-" + (KafkaEndpoints.PORT_FORWARD_BASE + replicas - 1) : "");
+    }
+
+    /**
+     * Every broker's forward, for this tool's own client: with only the first, a command would reach no broker at
+     * all while kafka-0 is down, which is exactly when a repair or a check is needed.
+     */
+    public String bootstrapServers() {
+        return IntStream.range(0, replicas).mapToObj(i -> "localhost:" + (KafkaEndpoints.PORT_FORWARD_BASE + i))
+                .collect(java.util.stream.Collectors.joining(","));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package common;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -54,7 +55,8 @@ public final class QuorumChange {
         QuorumInfo quorum = quorum();
         List<Integer> replaced = QuorumMembers.replacedVoters(quorum).stream().filter(ids::contains).toList();
         if (!replaced.isEmpty()) {
-            throw new CommandFailure("voter " + join(replaced) + " runs on new storage; replace it first");
+            throw new CommandFailure("voter " + join(replaced) + " runs on new storage; replace it first "
+                    + "(deploy prod does)");
         }
         Set<Integer> voters = ids(quorum.voters());
         List<Integer> toAdd = ids.stream().filter(id -> !voters.contains(id)).sorted().toList();
@@ -81,27 +83,60 @@ public final class QuorumChange {
     }
 
     /**
-     * Removes the voters {@code ids}, one at a time, highest first. Refuses unless every voter that stays is caught
-     * up, and never removes the last one.
+     * Removes the voters {@code ids}, one at a time. Kafka commits a removal on a majority of the voters that remain
+     * (KRaft's RemoveVoterHandler), and every later metadata record too: the voters that are down or behind leave
+     * first, then the others, highest first, so that each set on the way has a majority that is up and caught up.
+     * Refuses, changing nothing, unless every voter that stays is caught up and each set on the way has that
+     * majority, and never removes the last voter.
      *
      * @return the ids it removed; empty when none was a voter
      */
     public List<Integer> removeVoters(Set<Integer> ids, long deadline) {
         QuorumInfo quorum = quorum();
+        Set<Integer> brokers = registeredBrokers();
+        long now = QuorumMembers.leaderNow(quorum);
+        Predicate<Integer> live = id -> brokers.contains(id)
+                && member(quorum, id).filter(member -> caughtUp(member, now)).isPresent();
         List<QuorumInfo.ReplicaState> toRemove = quorum.voters().stream().filter(v -> ids.contains(v.replicaId()))
-                .sorted((a, b) -> b.replicaId() - a.replicaId()).toList();
+                .sorted(Comparator.comparing((QuorumInfo.ReplicaState v) -> live.test(v.replicaId()))
+                        .thenComparing(QuorumInfo.ReplicaState::replicaId, Comparator.reverseOrder()))
+                .toList();
         if (!toRemove.isEmpty() && toRemove.size() == quorum.voters().size()) {
             throw new CommandFailure("cannot remove every KRaft voter (" + join(ids(quorum.voters())) + ")");
         }
         List<Integer> staying = quorum.voters().stream().map(QuorumInfo.ReplicaState::replicaId)
                 .filter(id -> !ids.contains(id)).toList();
-        requireCaughtUp(quorum, registeredBrokers(), staying, "cannot remove voters");
+        requireCaughtUp(quorum, brokers, staying, "cannot remove voters");
+        Set<Integer> remaining = ids(quorum.voters());
+        for (QuorumInfo.ReplicaState voter : toRemove) {
+            remaining.remove(voter.replicaId());
+            List<Integer> down = remaining.stream().filter(live.negate()).toList();
+            if (2 * (remaining.size() - down.size()) <= remaining.size()) {
+                throw new CommandFailure("cannot remove voters: the voters " + join(remaining) + " left after "
+                        + "removing node " + voter.replicaId() + " would have no majority up and caught up; node "
+                        + join(down) + " must come back first; nothing changed");
+            }
+        }
         List<Integer> removed = new ArrayList<>();
         for (QuorumInfo.ReplicaState voter : toRemove) {
             remove(voter, "node " + voter.replicaId(), deadline);
             removed.add(voter.replicaId());
         }
         return removed;
+    }
+
+    /**
+     * Replaces every voter of {@code ids} whose node is back on new storage (see {@link #replace}), one at a time.
+     *
+     * @return the ids it replaced; empty when no voter runs on new storage
+     */
+    public List<Integer> replaceVoters(Set<Integer> ids, long deadline) {
+        List<Integer> replaced = QuorumMembers.replacedVoters(quorum()).stream().filter(ids::contains).sorted()
+                .toList();
+        for (int id : replaced) {
+            replace(id, deadline);
+        }
+        return replaced;
     }
 
     /**
@@ -115,7 +150,10 @@ public final class QuorumChange {
         }
         QuorumInfo.ReplicaState old = quorum.voters().stream().filter(v -> v.replicaId() == id).findFirst()
                 .orElseThrow();
-        requireCaughtUp(quorum, registeredBrokers(), ids(quorum.voters()).stream().filter(v -> v != id).toList(),
+        // Its new storage is added back as soon as the old is out: the node must be a broker again first (on an
+        // empty disk it fetches the metadata as an observer a while before it registers).
+        awaitRegistered(id, deadline, "node " + id + " on its new storage to register as a broker");
+        requireCaughtUp(quorum(), registeredBrokers(), ids(quorum.voters()).stream().filter(v -> v != id).toList(),
                 "cannot replace voter " + id);
         remove(old, "node " + id + "'s old storage", deadline);
         addVoters(Set.of(id), old.replicaDirectoryId(), deadline);
@@ -175,6 +213,16 @@ public final class QuorumChange {
         throw new CommandFailure("node " + id + " does not advertise its controller listener " + listener);
     }
 
+    private void awaitRegistered(int id, long deadline, String what) {
+        while (!registeredBrokers().contains(id)) {
+            if (System.nanoTime() > deadline) {
+                throw new CommandFailure("timed out waiting for " + what + "; nothing changed");
+            }
+            progress.accept("waiting for " + what);
+            pause("waiting for " + what);
+        }
+    }
+
     /** Whether every node of {@code ids} is a voter already. */
     public boolean allVoters(Set<Integer> ids) {
         return ids(quorum().voters()).containsAll(ids);
@@ -207,7 +255,7 @@ public final class QuorumChange {
     private static void requireCaughtUp(QuorumInfo quorum, Set<Integer> brokers, List<Integer> ids,
             String refusal) {
         requireRegistered(brokers, ids, refusal);
-        long now = System.currentTimeMillis();
+        long now = QuorumMembers.leaderNow(quorum);
         List<Integer> behind = ids.stream().filter(id -> member(quorum, id).filter(member -> caughtUp(member, now))
                 .isEmpty()).toList();
         if (!behind.isEmpty()) {
@@ -232,7 +280,7 @@ public final class QuorumChange {
      */
     private QuorumInfo.ReplicaState awaitCaughtUpObserver(int id, Uuid notDirectory, long deadline) {
         java.util.function.Function<QuorumInfo, Optional<QuorumInfo.ReplicaState>> live = q -> {
-            long now = System.currentTimeMillis();
+            long now = QuorumMembers.leaderNow(q);
             return q.observers().stream().filter(o -> o.replicaId() == id
                     && !o.replicaDirectoryId().equals(notDirectory) && caughtUp(o, now))
                     .max(java.util.Comparator.comparingLong(o -> o.lastFetchTimestamp().getAsLong()));

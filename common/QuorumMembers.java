@@ -16,8 +16,9 @@ public final class QuorumMembers {
     private QuorumMembers() {
     }
 
-    /** The quorum's facts; {@code nowMillis} is the clock the caught-up ages are measured against. */
-    public static Map<String, Object> facts(QuorumInfo quorum, long nowMillis) {
+    /** The quorum's facts, the caught-up ages measured on the leader's clock. */
+    public static Map<String, Object> facts(QuorumInfo quorum) {
+        long nowMillis = leaderNow(quorum);
         long leaderEnd = quorum.voters().stream().filter(voter -> voter.replicaId() == quorum.leaderId())
                 .mapToLong(QuorumInfo.ReplicaState::logEndOffset).findFirst().orElse(quorum.highWatermark());
         Map<String, Object> facts = new LinkedHashMap<>();
@@ -33,11 +34,23 @@ public final class QuorumMembers {
      * replaced disk, formatted anew). The quorum still counts the old voter, which no longer exists.
      */
     public static List<Integer> replacedVoters(QuorumInfo quorum) {
-        long now = System.currentTimeMillis();
+        long now = leaderNow(quorum);
         return quorum.voters().stream().filter(voter -> quorum.observers().stream().anyMatch(observer ->
                 observer.replicaId() == voter.replicaId() && fetching(observer, now)
                         && !observer.replicaDirectoryId().equals(voter.replicaDirectoryId())))
                 .map(QuorumInfo.ReplicaState::replicaId).toList();
+    }
+
+    /**
+     * The leader's clock when it described the quorum: its own entry's last fetch is its "now" (KRaft's
+     * LeaderState), and every other entry's timestamps are on that clock too. Ages measured against this machine's
+     * clock would be wrong by however far the two clocks are apart (a laptop's VM after sleep, broken NTP). Falls
+     * back to this machine's clock while no leader is known.
+     */
+    public static long leaderNow(QuorumInfo quorum) {
+        return quorum.voters().stream().filter(voter -> voter.replicaId() == quorum.leaderId())
+                .map(QuorumInfo.ReplicaState::lastFetchTimestamp).filter(java.util.OptionalLong::isPresent)
+                .mapToLong(java.util.OptionalLong::getAsLong).findFirst().orElseGet(System::currentTimeMillis);
     }
 
     /**

@@ -45,8 +45,13 @@ public final class ReplicaChange {
         return move(current -> Math.max(current, factor), brokers, deadline);
     }
 
-    /** Reassigns every partition whose replicas are not {@code count(current count)} of {@code brokers}. */
+    /**
+     * Reassigns every partition whose replicas are not {@code count(current count)} of {@code brokers}. Waits first
+     * for reassignments already running (an interrupted deploy's, or anyone's): while one runs, a partition lists
+     * its target and leaving replicas together, so what it will end with cannot be read yet.
+     */
     private int move(IntUnaryOperator count, List<Integer> brokers, long deadline) {
+        awaitRunningReassignments(deadline);
         Map<TopicPartition, Optional<NewPartitionReassignment>> moves = new LinkedHashMap<>();
         List<String> offline = new ArrayList<>();
         for (TopicDescription topic : topics().values()) {
@@ -89,6 +94,23 @@ public final class ReplicaChange {
         return target;
     }
 
+    private void awaitRunningReassignments(long deadline) {
+        while (true) {
+            var running = kafka.await(kafka.admin().listPartitionReassignments().reassignments(),
+                    "listing reassignments").keySet();
+            if (running.isEmpty()) {
+                return;
+            }
+            List<String> names = running.stream().map(TopicPartition::toString).sorted().toList();
+            if (System.nanoTime() > deadline) {
+                throw new CommandFailure("timed out waiting for " + names.size() + " partition reassignments "
+                        + "already running (" + PartitionHealth.named(names) + ")");
+            }
+            progress.accept("waiting for " + names.size() + " partition reassignments already running");
+            pause();
+        }
+    }
+
     /** Until no reassignment of {@code moved} runs and each has its new replicas, all in sync. */
     private void awaitInSync(Map<TopicPartition, Optional<NewPartitionReassignment>> moved, long deadline) {
         while (true) {
@@ -104,12 +126,16 @@ public final class ReplicaChange {
                         + " partitions not yet on their new in-sync replicas");
             }
             progress.accept("waiting for " + behind + " partitions to reach their new in-sync replicas");
-            try {
-                Thread.sleep(500);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CommandFailure("interrupted while partitions move");
-            }
+            pause();
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandFailure("interrupted while partitions move");
         }
     }
 

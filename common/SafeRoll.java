@@ -19,9 +19,10 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
 
 /**
- * Restarts the pods of a changed template one broker at a time, as Strimzi does: the highest ordinal first and the
- * active KRaft controller last; a broker only once every partition it hosts is fully in sync (so its restart takes
- * none below min ISR), and the next only once the last one is Ready and back in every ISR. Ready alone (the
+ * Restarts the pods of a changed template one broker at a time, as Strimzi does: brokers that are down first, then
+ * the highest ordinal first and the active KRaft controller last; a running broker only once every partition it
+ * hosts is fully in sync (so its restart takes none below min ISR), and the next only once the last one is Ready
+ * and back in every ISR. Ready alone (the
  * client port open) says the broker is unfenced, not that it has caught up. Interrupted anywhere, at most one
  * broker is down, and the next deploy finds the pods still outdated and goes on.
  */
@@ -29,6 +30,8 @@ public final class SafeRoll {
     /** The label the StatefulSet controller puts on each pod: the template revision it was made from. */
     static final String REVISION_LABEL = "controller-revision-hash";
     private static final long POLL_MILLIS = 500;
+    private static final String RESUMED = "the next deploy goes on with the roll";
+    private static final String REFUSED = "not rolled, the cluster is unhealthy";
 
     private final KubernetesClient client;
     private final KubernetesAccess access;
@@ -67,21 +70,62 @@ public final class SafeRoll {
     }
 
     /**
-     * Restarts those brokers safely; refuses, changing nothing, when the cluster is unhealthy before the roll
-     * (a broker down, a partition offline or under min ISR) unless {@code force}.
+     * Restarts those brokers: first the ones that are down (not Ready, or not an unfenced broker), highest ordinal
+     * first and without waiting for a health the cluster cannot reach while they are down; a restart cannot make a
+     * down broker worse, and one onto the new template may be what repairs it (a bad image reverted), as Strimzi's
+     * roller restarts unready pods first. Then the others, each only once its partitions are in sync; refuses,
+     * before restarting any of them, when the cluster is unhealthy (a partition offline or under min ISR) unless
+     * {@code force}, which also restarts a broker whose partitions are not in sync.
      */
     public void roll(KafkaAccess kafka, List<Integer> outdated, boolean force, long deadline) {
+        try {
+            restartInOrder(kafka, outdated, force, deadline);
+        } catch (CommandFailure stopped) {
+            // Whatever stopped it (a deadline, Kafka or the API server not answering), the pods still outdated say
+            // where to go on: the user needs to hear that more than which request was the last.
+            throw stopped.getMessage().contains(RESUMED) || stopped.getMessage().startsWith(REFUSED) ? stopped
+                    : new CommandFailure(stopped.getMessage() + "; " + RESUMED, stopped);
+        }
+    }
+
+    private void restartInOrder(KafkaAccess kafka, List<Integer> outdated, boolean force, long deadline) {
+        Set<Integer> down = down(kafka);
+        List<Integer> broken = outdated.stream().filter(down::contains).sorted(Comparator.reverseOrder()).toList();
+        List<Integer> running = outdated.stream().filter(broker -> !down.contains(broker)).collect(
+                Collectors.toCollection(ArrayList::new));
+        int step = 0;
+        for (int broker : broken) {
+            restart(kafka, broker, "(" + ++step + "/" + outdated.size() + ", down)", false, deadline);
+        }
+        if (running.isEmpty()) {
+            return;
+        }
         if (!force) {
             awaitHealthy(kafka, deadline);
         }
         int controller = kafka.await(kafka.admin().describeMetadataQuorum().quorumInfo(), "reading the quorum")
                 .leaderId();
-        List<Integer> order = new ArrayList<>(outdated);
-        order.sort(Comparator.comparing((Integer ordinal) -> ordinal == controller)
+        running.sort(Comparator.comparing((Integer ordinal) -> ordinal == controller)
                 .thenComparing(Comparator.reverseOrder()));
-        for (int step = 0; step < order.size(); step++) {
-            restart(kafka, order.get(step), "(" + (step + 1) + "/" + order.size() + ")", deadline);
+        for (int broker : running) {
+            restart(kafka, broker, "(" + ++step + "/" + outdated.size() + ")", !force, deadline);
         }
+    }
+
+    /** The brokers that are down now: their pod is not Ready, or Kafka does not count them as unfenced brokers. */
+    private Set<Integer> down(KafkaAccess kafka) {
+        Set<Integer> down = new java.util.TreeSet<>(ClusterDefaults.read(kafka).down());
+        try {
+            for (Pod pod : client.pods().inNamespace(namespace).withLabels(KafkaManifests.selector()).list()
+                    .getItems()) {
+                if (!PodReadiness.isReady(pod)) {
+                    down.add(KafkaEndpoints.ordinalOf(pod.getMetadata().getName()));
+                }
+            }
+        } catch (KubernetesClientException e) {
+            throw access.failure("listing the Kafka pods", e);
+        }
+        return down;
     }
 
     /**
@@ -108,7 +152,7 @@ public final class SafeRoll {
             }
             // Stop while there is time to say why: Kafka's own deadline is the same.
             if (System.nanoTime() + TimeUnit.SECONDS.toNanos(3) > deadline) {
-                throw new CommandFailure("not rolled, the cluster is unhealthy: " + String.join("; ", problems)
+                throw new CommandFailure(REFUSED + ": " + String.join("; ", problems)
                         + ". The new template is applied; --force restarts the brokers anyway");
             }
             progress.update("waiting for a healthy cluster before restarting brokers: " + String.join("; ", problems));
@@ -116,11 +160,17 @@ public final class SafeRoll {
         }
     }
 
-    private void restart(KafkaAccess kafka, int broker, String step, long deadline) {
+    /**
+     * Restarts one broker: once every partition it hosts is fully in sync when {@code inSyncFirst} (so that its
+     * restart takes none below min ISR), then waits for its new pod, its registration and its return to every ISR.
+     */
+    private void restart(KafkaAccess kafka, int broker, String step, boolean inSyncFirst, long deadline) {
         String pod = KafkaEndpoints.podName(broker);
         String doing = "restarting " + pod + " " + step + ": ";
-        awaitPartitions(kafka, deadline, doing, broker, partition -> partition.isr().size() < partition.replicas()
-                .size(), "to be in sync before its restart", pod + " not restarted");
+        if (inSyncFirst) {
+            awaitPartitions(kafka, deadline, doing, broker, partition -> partition.isr().size() < partition
+                    .replicas().size(), "to be in sync before its restart", pod + " not restarted");
+        }
         Pod old = pod(broker);
         progress.update(doing + "deleting the pod");
         try {
@@ -155,7 +205,7 @@ public final class SafeRoll {
             if (System.nanoTime() > deadline) {
                 throw new CommandFailure(failure + ": " + waiting.size() + " partitions not in sync ("
                         + waiting.stream().limit(3).collect(Collectors.joining(", "))
-                        + (waiting.size() > 3 ? ", ..." : "") + "); the next deploy goes on with the roll");
+                        + (waiting.size() > 3 ? ", ..." : "") + "); " + RESUMED);
             }
             progress.update(doing + "waiting for " + waiting.size() + " partitions " + what);
             sleep();
@@ -189,7 +239,7 @@ public final class SafeRoll {
                 return result;
             }
             if (System.nanoTime() > deadline) {
-                throw new CommandFailure("timed out waiting for " + what + "; the next deploy goes on with the roll");
+                throw new CommandFailure("timed out waiting for " + what + "; " + RESUMED);
             }
             sleep();
         }

@@ -145,6 +145,43 @@ class DeployApplyTest {
         assertNull(formation("kept"), "the data exists: no first voters");
     }
 
+    /**
+     * Right after {@code deploy --delete --delete-data}, a claim stays Terminating until its pod has stopped (the
+     * API server's pvc-protection finalizer). A deploy then waits for it to go and forms a new cluster; before, it
+     * took the claim for kept data, wrote no formation, and the new cluster never formed.
+     */
+    @Test
+    void aDeployRightAfterDeletingTheDataWaitsForTheVolumesAndFormsANewCluster() throws Exception {
+        api.client().namespaces().resource(new KafkaManifests(ClusterProfile.DEV, "reset", KafkaManifests
+                .DEFAULT_IMAGE, null, null).namespace()).create();
+        var claim = api.client().persistentVolumeClaims().inNamespace("reset").resource(
+                new PersistentVolumeClaimBuilder().withNewMetadata().withName("data-kafka-0")
+                        .withLabels(Map.of("app", "kafka", "app.kubernetes.io/managed-by", "kafka-k8s-setup",
+                                KraftQuorum.LABEL, KraftQuorum.DYNAMIC.label()))
+                        .withFinalizers("kubernetes.io/pvc-protection").endMetadata()
+                        .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+                        .withRequests(Map.of("storage", new Quantity("1Gi"))).endResources().endSpec().build());
+        claim.create();
+        claim.delete();
+        assertNotNull(claim.get().getMetadata().getDeletionTimestamp(), "Terminating while its pod stops");
+        // The pod stops a few seconds later; pvc-protection then lets the claim go.
+        Thread stopping = new Thread(() -> {
+            try {
+                Thread.sleep(3_000);
+                claim.edit(terminating -> new PersistentVolumeClaimBuilder(terminating).editMetadata()
+                        .withFinalizers(List.of()).endMetadata().build());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        stopping.start();
+        Scripts.Result result = deploy("dev", "-n", "reset", "--no-wait");
+        stopping.join();
+        assertEquals(0, result.exitCode(), result.toString());
+        assertNull(claim.get(), "the old claim is gone");
+        assertEquals(1, formation("reset").split(",").length, "a new cluster, with its first voter");
+    }
+
     @Test
     void aFieldSomeoneElseAddedSurvivesARerun() {
         assertEquals(0, deploy("-n", "hand-edit", "--no-wait").exitCode());

@@ -11,7 +11,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import tests.support.JsonResult;
@@ -83,6 +86,31 @@ class ProdTopicsTest extends TopicsContract {
                 attempt++) {
             Thread.sleep(250);
         }
+    }
+
+    /**
+     * A shrink lowers the cluster's min ISR first and a grow raises it last: one stopped half-way leaves three
+     * brokers taking acks=all writes on a single copy. verify says so instead of ✓.
+     */
+    @Test
+    @Order(11)
+    void verifyFailsWhileTheClusterMinIsrIsBelowWhatItsReplicationFactorPromises() throws Exception {
+        ConfigResource cluster = new ConfigResource(ConfigResource.Type.BROKER, "");
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            admin.incrementalAlterConfigs(Map.of(cluster, List.of(new AlterConfigOp(new ConfigEntry(
+                    "min.insync.replicas", "1"), AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+            try {
+                Scripts.Result halfDone = run("verify.java");
+                assertEquals(1, halfDone.exitCode(), halfDone.toString());
+                assertTrue(halfDone.stdout().startsWith("✗ min.insync.replicas is 1, below the 2 of a cluster "
+                        + "with replication factor 3"), halfDone.stdout());
+            } finally { // with eligible leader replicas, Kafka refuses to remove it: back to prod's value
+                admin.incrementalAlterConfigs(Map.of(cluster, List.of(new AlterConfigOp(new ConfigEntry(
+                        "min.insync.replicas", "2"), AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+            }
+        }
+        Scripts.Result healthy = run("verify.java", "--wait", "--timeout", "30s");
+        assertEquals(0, healthy.exitCode(), healthy.toString());
     }
 
     @Test

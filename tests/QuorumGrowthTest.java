@@ -178,20 +178,64 @@ class QuorumGrowthTest {
         }
     }
 
+    /**
+     * A shrink with a leaving voter down (often why one shrinks): Kafka commits a removal on a majority of the
+     * voters that remain, so removing the live voter 2 first would leave {0,1}, which cannot commit without the
+     * down node 1, and the metadata log would stop for good. The down voter leaves first.
+     */
     @Test
     @Order(6)
-    void shrinkingBackToOneVoterAndOneReplicaKeepsEveryRecord() throws Exception {
+    void shrinkingBackToOneVoterWithALeavingVoterDownKeepsTheQuorumAndEveryRecord() throws Exception {
         new ReplicaChange(kafka, progress::add).keepOn(List.of(0), deadline());
         // As after a safe roll restarted kafka-0: a voter to remove leads the quorum. It resigns once its removal
         // commits, and the next request may reach a broker that still forwards to it.
         moveTheLeadershipOff(0);
-        assertEquals(List.of(2, 1), quorumChange().removeVoters(Set.of(1, 2), deadline()));
+        nodes.stop(1);
+        awaitFenced(1);
+        // Removing the live voter 2 alone would leave {0,1}, with node 1 down.
+        CommandFailure keptAMajority = assertThrows(CommandFailure.class,
+                () -> quorumChange().removeVoters(Set.of(2), deadline()));
+        assertTrue(keptAMajority.getMessage().startsWith("cannot remove voters: node 1 is down"),
+                keptAMajority.getMessage());
+        assertEquals(List.of(1, 2), quorumChange().removeVoters(Set.of(1, 2), deadline()));
         assertEquals(Set.of(0), voters());
+        // The metadata log still commits: a topic is created, and a restarted node 0 leads again.
+        try (Admin admin = nodes.admin(nodes.clientAddress(0))) {
+            admin.createTopics(List.of(new NewTopic("after.the.shrink", 1, (short) 1))).all()
+                    .get(10, TimeUnit.SECONDS);
+        }
+        nodes.stop(0);
+        nodes.restart(0);
+        long elected = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (leaderOf(nodes.clientAddress(0)) != 0) {
+            assertTrue(System.nanoTime() < elected, "node 0 leads its quorum of one after a restart");
+            Thread.sleep(250);
+        }
         assertEquals(List.of(), quorumChange().removeVoters(Set.of(1, 2), deadline()));
         CommandFailure refused = assertThrows(CommandFailure.class,
                 () -> quorumChange().removeVoters(Set.of(0), deadline()));
         assertTrue(refused.getMessage().contains("cannot remove every KRaft voter"), refused.getMessage());
         assertEquals(RECORDS, Records.consume(nodes.bootstrapServers(), TOPIC, 2, RECORDS).size());
+    }
+
+    private void awaitFenced(int id) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        try (Admin admin = nodes.admin(nodes.clientAddress(0))) {
+            while (admin.describeCluster().nodes().get(20, TimeUnit.SECONDS).stream()
+                    .anyMatch(node -> node.id() == id)) {
+                assertTrue(System.nanoTime() < deadline, "node " + id + " fenced after it stopped");
+                Thread.sleep(250);
+            }
+        }
+    }
+
+    /** The quorum leader as node {@code address} answers, or -1 while there is none (or no answer). */
+    private int leaderOf(String address) {
+        try (Admin admin = nodes.admin(address)) {
+            return admin.describeMetadataQuorum().quorumInfo().get(5, TimeUnit.SECONDS).leaderId();
+        } catch (Exception notYet) {
+            return -1;
+        }
     }
 
     /** Restarts node {@code id} when it leads: the others elect a leader meanwhile; waits until it is back. */

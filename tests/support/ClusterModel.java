@@ -1,6 +1,7 @@
 package tests.support;
 
 import common.KafkaEndpoints;
+import common.KafkaManifests;
 import common.PodReadiness;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
@@ -17,7 +18,8 @@ import java.util.Map;
  * containers: a deleted pod's node is stopped (SIGTERM, as the kubelet does), the controller makes the pod again at
  * the template's current revision and the node starts again on its volumes; a pod is Ready while its node's client
  * port accepts (the readiness probe). A scale-up starts new nodes from the current template; a scale-down stops
- * the nodes above the new count. A pod without its claim gets a new one (an empty volume). The StatefulSet's
+ * the nodes above the new count. A pod without its claim gets a new one (an empty volume). A pod whose image no
+ * registry serves stays in ImagePullBackOff. The StatefulSet's
  * status (revisions, ready and updated replicas) follows. With
  * updateStrategy RollingUpdate it also replaces outdated pods itself, one at a time, once the others are Ready.
  */
@@ -29,6 +31,8 @@ public final class ClusterModel implements AutoCloseable {
     private final Thread loop;
     private volatile boolean running = true;
     private volatile Throwable failure;
+    /** The pods whose image could not be pulled: their node does not run. */
+    private final java.util.Set<Integer> unpulled = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Takes over a deployed StatefulSet whose nodes already run: their pods exist at the current revision. */
     public ClusterModel(ApiServer api, String namespace, KafkaNodes nodes) {
@@ -84,11 +88,17 @@ public final class ClusterModel implements AutoCloseable {
                 nodes.stop(ordinal);
                 ensureClaim(statefulSet, ordinal);
                 pod = createPod(name, revision);
-                nodes.start(ordinal, statefulSet);
+                if (pullable(statefulSet)) {
+                    unpulled.remove(ordinal);
+                    nodes.start(ordinal, statefulSet);
+                } else {
+                    unpulled.add(ordinal);
+                }
             }
             boolean podReady = nodes.running(ordinal) && nodes.accepts(ordinal, KafkaEndpoints.CLIENT_PORT);
             if (podReady != PodReadiness.isReady(pod)) {
-                pod.setStatus(podReady ? ApiServer.ready() : ApiServer.waiting("ContainerNotReady"));
+                pod.setStatus(podReady ? ApiServer.ready()
+                        : ApiServer.waiting(unpulled.contains(ordinal) ? "ImagePullBackOff" : "ContainerNotReady"));
                 client.pods().inNamespace(namespace).resource(pod).updateStatus();
             }
             ready += podReady ? 1 : 0;
@@ -112,6 +122,15 @@ public final class ClusterModel implements AutoCloseable {
             statefulSet.setStatus(status);
             client.apps().statefulSets().inNamespace(namespace).resource(statefulSet).updateStatus();
         }
+    }
+
+    /**
+     * The kubelet pulls only images a registry serves: here, the one image whose Kafka the harness runs from Maven
+     * Central's jars. Any other tag (a typo, a release not out) leaves its pod in ImagePullBackOff, never started.
+     */
+    private static boolean pullable(StatefulSet statefulSet) {
+        return statefulSet.getSpec().getTemplate().getSpec().getContainers().stream()
+                .allMatch(container -> KafkaManifests.DEFAULT_IMAGE.equals(container.getImage()));
     }
 
     /** RollingUpdate: the controller deletes the highest outdated pod once all are Ready. */
