@@ -17,6 +17,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.QuorumInfo;
@@ -52,6 +53,7 @@ class GrowInPlaceTest {
     @RegisterExtension
     static final ApiServer api = new ApiServer();
     private static final String TOPIC = "written.on.dev";
+    private static final String TRANSACTIONAL = "written.in.a.transaction";
     private static final String SPREAD = "written.on.five";
     private static final String ONE_COPY = "one.copy.on.purpose";
     private static final int RECORDS = 300;
@@ -67,9 +69,11 @@ class GrowInPlaceTest {
         nodes.endFormation(); // as deploy does once the dev broker is Ready
         model = new ClusterModel(api, "kafka", nodes);
         try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 1), new NewTopic(TRANSACTIONAL, 1, (short) 1)))
+                    .all().get(30, TimeUnit.SECONDS);
         }
         Records.produce(nodes.clientAddress(0), TOPIC, 3, RECORDS);
+        Records.produceInATransaction(nodes.clientAddress(0), TRANSACTIONAL, 10); // __transaction_state at min ISR 1
     }
 
     @AfterAll
@@ -109,6 +113,7 @@ class GrowInPlaceTest {
         }
         assertTrue(nodes.podEnvironment(0).get("KAFKA_HEAP_OPTS").contains("1g"), "kafka-0 runs prod's template");
         assertEquals("2", minIsr(), "prod's min ISR, at the cluster level that counts with ELR");
+        assertEquals("2", transactionStateMinIsr(), "transactions as durable as any other write");
         assertNotNull(api.client().resources(PodDisruptionBudget.class).inNamespace("kafka").withName("kafka").get());
         assertEquals(RECORDS, Records.consume(nodes.bootstrapServers(), TOPIC, 3, RECORDS).size(),
                 "every record written on dev is read on prod");
@@ -143,8 +148,13 @@ class GrowInPlaceTest {
             assertEquals(1, everyPartition(admin).get(ONE_COPY + "-0").replicas().size(),
                     "a topic made with one copy on purpose keeps it: only a grow from dev raises copies");
             admin.createTopics(List.of(new NewTopic(SPREAD, 5, (short) 3))).all().get(30, TimeUnit.SECONDS);
-            assertTrue(everyPartition(admin).entrySet().stream().anyMatch(e -> e.getKey().startsWith(SPREAD)
-                    && e.getValue().replicas().stream().anyMatch(node -> node.id() == 4)), "a copy on kafka-4");
+            // The broker answering may not have the new topic's metadata yet (seen on a busy machine): poll.
+            long described = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (everyPartition(admin).entrySet().stream().noneMatch(e -> e.getKey().startsWith(SPREAD)
+                    && e.getValue().replicas().stream().anyMatch(node -> node.id() == 4))) {
+                assertTrue(System.nanoTime() < described, "a copy on kafka-4: " + everyPartition(admin).keySet());
+                Thread.sleep(250);
+            }
         }
         Records.produce(nodes.bootstrapServers(), SPREAD, 5, RECORDS);
     }
@@ -208,8 +218,15 @@ class GrowInPlaceTest {
             everyPartition(admin).forEach((name, partition) -> assertEquals(List.of(0),
                     partition.replicas().stream().map(org.apache.kafka.common.Node::id).toList(), name));
         }
+        // The removed nodes' controller registrations would block every later metadata.version upgrade.
+        try (Admin controllers = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_CONTROLLERS_CONFIG,
+                nodes.controllerAddress(0)))) {
+            assertEquals(Set.of(0), controllers.describeCluster().nodes().get(20, TimeUnit.SECONDS).stream()
+                    .map(org.apache.kafka.common.Node::id).collect(Collectors.toSet()), "the others' unregistered");
+        }
         assertTrue(nodes.podEnvironment(0).get("KAFKA_HEAP_OPTS").contains("256m"), "kafka-0 runs dev's template");
         assertEquals("1", minIsr());
+        assertEquals("1", transactionStateMinIsr());
         assertNull(api.client().resources(PodDisruptionBudget.class).inNamespace("kafka").withName("kafka").get());
         assertEquals(RECORDS, Records.consume(nodes.bootstrapServers(), TOPIC, 3, RECORDS).size(),
                 "every record is still read on dev");
@@ -218,6 +235,16 @@ class GrowInPlaceTest {
         Scripts.Result again = deploy("dev");
         assertEquals(0, again.exitCode(), again.toString());
         assertTrue(again.stdout().matches("deploy dev: \\d+ unchanged; 1/1 brokers ready.*\n"), again.stdout());
+    }
+
+    /** The topic-level min.insync.replicas of {@code __transaction_state}. */
+    private String transactionStateMinIsr() throws Exception {
+        var topic = new org.apache.kafka.common.config.ConfigResource(
+                org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "__transaction_state");
+        try (Admin admin = nodes.admin(nodes.clientAddress(0))) {
+            return admin.describeConfigs(List.of(topic)).all().get(20, TimeUnit.SECONDS).get(topic)
+                    .get("min.insync.replicas").value();
+        }
     }
 
     /** Every registered broker, fenced ones too. */

@@ -21,6 +21,22 @@ public final class Records {
     private Records() {
     }
 
+    /** {@code count} records in one transaction: Kafka then creates {@code __transaction_state}. */
+    public static void produceInATransaction(String bootstrap, String topic, int count) throws Exception {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "records-" + topic);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new StringSerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            for (int i = 0; i < count; i++) {
+                producer.send(new ProducerRecord<>(topic, "transactional-" + i));
+            }
+            producer.commitTransaction();
+        }
+    }
+
     /** {@code count} records {@code record-0..}, round-robin over the partitions, each acknowledged by all ISR. */
     public static void produce(String bootstrap, String topic, int partitions, int count) throws Exception {
         Properties props = new Properties();
