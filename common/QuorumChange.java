@@ -28,8 +28,6 @@ import org.apache.kafka.common.errors.UnknownServerException;
  * quorum is.
  */
 public final class QuorumChange {
-    /** A voter or observer counts as caught up when it reached the leader's log end this recently. */
-    static final long CAUGHT_UP_MS = 5_000;
     /** An advertised listener: {@code NAME://host:port}, an IPv6 host in brackets. */
     private static final Pattern ENDPOINT = Pattern.compile("([A-Za-z0-9_]+)://\\[?([^\\]]*?)\\]?:(\\d+)");
     private final KafkaAccess kafka;
@@ -96,7 +94,7 @@ public final class QuorumChange {
         Set<Integer> brokers = registeredBrokers();
         long now = QuorumMembers.leaderNow(quorum);
         Predicate<Integer> live = id -> brokers.contains(id)
-                && member(quorum, id).filter(member -> caughtUp(member, now)).isPresent();
+                && member(quorum, id).filter(member -> QuorumMembers.caughtUp(member, now)).isPresent();
         List<QuorumInfo.ReplicaState> toRemove = quorum.voters().stream().filter(v -> ids.contains(v.replicaId()))
                 .sorted(Comparator.comparing((QuorumInfo.ReplicaState v) -> live.test(v.replicaId()))
                         .thenComparing(QuorumInfo.ReplicaState::replicaId, Comparator.reverseOrder()))
@@ -256,7 +254,7 @@ public final class QuorumChange {
             String refusal) {
         requireRegistered(brokers, ids, refusal);
         long now = QuorumMembers.leaderNow(quorum);
-        List<Integer> behind = ids.stream().filter(id -> member(quorum, id).filter(member -> caughtUp(member, now))
+        List<Integer> behind = ids.stream().filter(id -> member(quorum, id).filter(member -> QuorumMembers.caughtUp(member, now))
                 .isEmpty()).toList();
         if (!behind.isEmpty()) {
             throw new CommandFailure(refusal + ": node " + join(behind) + " is not caught up with the quorum leader "
@@ -264,14 +262,6 @@ public final class QuorumChange {
         }
     }
 
-    /** Fetching from the leader, and at its log end, within the last seconds. */
-    private static boolean caughtUp(QuorumInfo.ReplicaState member, long now) {
-        return QuorumMembers.fetching(member, now) && recent(member.lastCaughtUpTimestamp(), now, CAUGHT_UP_MS);
-    }
-
-    private static boolean recent(java.util.OptionalLong timestamp, long now, long withinMs) {
-        return timestamp.isPresent() && now - timestamp.getAsLong() <= withinMs;
-    }
 
     /**
      * Node {@code id} as an observer that fetches and is caught up. The leader keeps listing a replica it stopped
@@ -282,7 +272,7 @@ public final class QuorumChange {
         java.util.function.Function<QuorumInfo, Optional<QuorumInfo.ReplicaState>> live = q -> {
             long now = QuorumMembers.leaderNow(q);
             return q.observers().stream().filter(o -> o.replicaId() == id
-                    && !o.replicaDirectoryId().equals(notDirectory) && caughtUp(o, now))
+                    && !o.replicaDirectoryId().equals(notDirectory) && QuorumMembers.caughtUp(o, now))
                     .max(java.util.Comparator.comparingLong(o -> o.lastFetchTimestamp().getAsLong()));
         };
         return live.apply(awaitQuorum(q -> live.apply(q).isPresent(), deadline,

@@ -12,6 +12,8 @@ import org.apache.kafka.clients.admin.QuorumInfo;
 public final class QuorumMembers {
     /** Fetched this recently to count as there. */
     static final long FETCHING_MS = 3_000;
+    /** A voter or observer counts as caught up when it reached the leader's log end this recently. */
+    static final long CAUGHT_UP_MS = 5_000;
 
     private QuorumMembers() {
     }
@@ -61,6 +63,27 @@ public final class QuorumMembers {
     public static boolean fetching(QuorumInfo.ReplicaState member, long nowMillis) {
         return member.lastFetchTimestamp().isPresent()
                 && nowMillis - member.lastFetchTimestamp().getAsLong() <= FETCHING_MS;
+    }
+
+    /** Fetching from the leader, and at its log end, within the last seconds of {@code nowMillis}. */
+    public static boolean caughtUp(QuorumInfo.ReplicaState member, long nowMillis) {
+        return fetching(member, nowMillis) && member.lastCaughtUpTimestamp().isPresent()
+                && nowMillis - member.lastCaughtUpTimestamp().getAsLong() <= CAUGHT_UP_MS;
+    }
+
+    /**
+     * Whether the voters other than {@code id} that are caught up are a majority of all the voters: then the
+     * quorum goes on committing while node {@code id} restarts (Strimzi's roller asks the same before restarting a
+     * controller). Always true for a node that is no voter.
+     */
+    public static boolean majorityWithout(QuorumInfo quorum, int id) {
+        if (quorum.voters().stream().noneMatch(voter -> voter.replicaId() == id)) {
+            return true;
+        }
+        long now = leaderNow(quorum);
+        long others = quorum.voters().stream().filter(voter -> voter.replicaId() != id)
+                .filter(voter -> caughtUp(voter, now)).count();
+        return 2 * others > quorum.voters().size();
     }
 
     private static List<Map<String, Object>> members(List<QuorumInfo.ReplicaState> replicas, long leaderEnd,

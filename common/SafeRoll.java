@@ -161,8 +161,9 @@ public final class SafeRoll {
     }
 
     /**
-     * Restarts one broker: once every partition it hosts is fully in sync when {@code inSyncFirst} (so that its
-     * restart takes none below min ISR), then waits for its new pod, its registration and its return to every ISR.
+     * Restarts one broker: when {@code inSyncFirst}, once every partition it hosts is fully in sync (so that its
+     * restart takes none below min ISR) and the other voters are a caught-up majority; then waits for its new pod,
+     * its registration and its return to every ISR.
      */
     private void restart(KafkaAccess kafka, int broker, String step, boolean inSyncFirst, long deadline) {
         String pod = KafkaEndpoints.podName(broker);
@@ -170,6 +171,10 @@ public final class SafeRoll {
         if (inSyncFirst) {
             awaitPartitions(kafka, deadline, doing, broker, partition -> partition.isr().size() < partition
                     .replicas().size(), "to be in sync before its restart", pod + " not restarted");
+            // A voter restarted while another lags would leave the metadata quorum without a majority.
+            await(deadline, "the other KRaft voters to be caught up before " + pod + " restarts", () ->
+                    QuorumMembers.majorityWithout(kafka.await(kafka.admin().describeMetadataQuorum().quorumInfo(),
+                            "reading the quorum"), broker) ? true : null);
         }
         Pod old = pod(broker);
         progress.update(doing + "deleting the pod");
