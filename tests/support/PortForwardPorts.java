@@ -7,8 +7,11 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * The port-forwards' local ports are fixed (the brokers advertise {@code localhost:19092 + ordinal}), so there is one
@@ -35,12 +38,12 @@ public final class PortForwardPorts {
             return;
         }
         try {
-            channel = FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            lock = channel.tryLock();
+            boolean shared = open();
+            lock = channel.tryLock(0, Long.MAX_VALUE, shared);
             if (lock == null) {
                 System.out.println("waiting for another test run on this machine to free localhost:"
                         + KafkaEndpoints.PORT_FORWARD_BASE + "+ (" + LOCK + ")");
-                lock = channel.lock();
+                lock = channel.lock(0, Long.MAX_VALUE, shared);
             }
             for (int port = KafkaEndpoints.PORT_FORWARD_BASE; port < KafkaEndpoints.PORT_FORWARD_BASE + PORTS;
                     port++) {
@@ -53,6 +56,27 @@ public final class PortForwardPorts {
         } catch (IOException | RuntimeException e) {
             release();
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+    }
+
+    /**
+     * Opens the lock file, made writable for every user (the ports are the machine's, whoever runs the tests).
+     * One another user made without that can still be read: a shared lock then excludes their exclusive one.
+     *
+     * @return whether only a shared lock can be taken
+     */
+    private static boolean open() throws IOException {
+        try {
+            channel = FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            try {
+                Files.setPosixFilePermissions(LOCK, PosixFilePermissions.fromString("rw-rw-rw-"));
+            } catch (IOException | UnsupportedOperationException notOurs) {
+                // another user's file, or no POSIX permissions: it stays as it is
+            }
+            return false;
+        } catch (AccessDeniedException readOnly) {
+            channel = FileChannel.open(LOCK, StandardOpenOption.READ);
+            return true;
         }
     }
 
