@@ -132,6 +132,9 @@ public class verify implements Callable<Integer> {
         output.result(line, facts);
     }
 
+    /** The cluster as deployed, read once by the Kafka checks for the topic checks after them too. */
+    private ClusterDefaults cluster;
+
     /** The checks in order; the first problem ends them, as a one-line {@link CommandFailure}. */
     private String check(Duration left) {
         KubernetesAccess kube = kafka.viaKubernetes() ? context.configure() : null;
@@ -203,7 +206,7 @@ public class verify implements Callable<Integer> {
         if (!partitions.serving()) {
             throw new CommandFailure(partitions.problems());
         }
-        ClusterDefaults cluster = ClusterDefaults.read(access);
+        cluster = ClusterDefaults.read(access);
         int promised = ClusterProfile.minInsyncReplicasFor(cluster.replicationFactor())
                 .orElse(cluster.minInsyncReplicas());
         found.put("minInsyncReplicas", cluster.minInsyncReplicas());
@@ -237,7 +240,6 @@ public class verify implements Callable<Integer> {
         Map<ConfigResource, Config> configs = access.await(access.admin().describeConfigs(catalogue.stream()
                 .map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name)).toList()).all(),
                 "reading topic configs");
-        ClusterDefaults cluster = ClusterDefaults.read(access);
         for (Topic topic : LearnFlowTopics.ALL) {
             TopicDescription description = described.get(topic.name());
             int partitions = description.partitions().size();

@@ -123,18 +123,11 @@ public final class QuorumChange {
         return removed;
     }
 
-    /**
-     * Replaces every voter of {@code ids} whose node is back on new storage (see {@link #replace}), one at a time.
-     *
-     * @return the ids it replaced; empty when no voter runs on new storage
-     */
-    public List<Integer> replaceVoters(Set<Integer> ids, long deadline) {
-        List<Integer> replaced = QuorumMembers.replacedVoters(quorum()).stream().filter(ids::contains).sorted()
-                .toList();
-        for (int id : replaced) {
+    /** Replaces every voter of {@code ids} whose node is back on new storage (see {@link #replace}), one at a time. */
+    public void replaceVoters(Set<Integer> ids, long deadline) {
+        for (int id : QuorumMembers.replacedVoters(quorum()).stream().filter(ids::contains).sorted().toList()) {
             replace(id, deadline);
         }
-        return replaced;
     }
 
     /**
