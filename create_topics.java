@@ -11,21 +11,21 @@
 //DEPS io.fabric8:kubernetes-httpclient-jdk:8.0.0
 //DEPS org.apache.kafka:kafka-clients:4.4.0
 //DEPS org.slf4j:slf4j-simple:2.0.20
-//SOURCES common/*.java
+//SOURCES common/*.java common/*/*.java
 
-import common.Cli;
-import common.ClusterDefaults;
-import common.CommandFailure;
-import common.ContextOption;
-import common.Deadline;
-import common.KafkaAccess;
-import common.KafkaOptions;
-import common.KubernetesAccess;
-import common.LearnFlowTopics;
 import common.LearnFlowTopics.Topic;
-import common.NamespaceOption;
-import common.Output;
-import common.ToolVersion;
+import common.LearnFlowTopics;
+import common.cli.Cli;
+import common.cli.CommandFailure;
+import common.cli.ContextOption;
+import common.cli.Deadline;
+import common.cli.KafkaOptions;
+import common.cli.NamespaceOption;
+import common.cli.Output;
+import common.cli.ToolVersion;
+import common.kafka.ClusterDefaults;
+import common.kafka.KafkaAccess;
+import common.kube.KubernetesAccess;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

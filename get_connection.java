@@ -11,18 +11,18 @@
 //DEPS io.fabric8:kubernetes-httpclient-jdk:8.0.0
 //DEPS org.apache.kafka:kafka-clients:4.4.0
 //DEPS org.slf4j:slf4j-simple:2.0.20
-//SOURCES common/*.java
+//SOURCES common/*.java common/*/*.java
 
-import common.Cli;
-import common.ClusterDomainOption;
-import common.ContextOption;
-import common.Deadline;
-import common.KafkaEndpoints;
-import common.KubernetesAccess;
-import common.NamespaceOption;
-import common.Output;
-import common.PortForwards;
-import common.ToolVersion;
+import common.cli.Cli;
+import common.cli.ClusterDomainOption;
+import common.cli.ContextOption;
+import common.cli.Deadline;
+import common.cli.NamespaceOption;
+import common.cli.Output;
+import common.cli.ToolVersion;
+import common.cluster.KafkaEndpoints;
+import common.kube.KubernetesAccess;
+import common.kube.PortForwards;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.Map;

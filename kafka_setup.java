@@ -6,8 +6,8 @@
 //CDS
 //SOURCES deploy.java create_topics.java verify.java get_connection.java
 
-import common.Cli;
-import common.ToolVersion;
+import common.cli.Cli;
+import common.cli.ToolVersion;
 import picocli.CommandLine.Command;
 
 /** The four scripts as subcommands of one command: the same classes, options and behaviour. */

@@ -7,10 +7,10 @@
 //DEPS io.modelcontextprotocol.sdk:mcp:2.1.0
 //SOURCES deploy.java create_topics.java verify.java get_connection.java
 
-import common.Cli;
-import common.Output;
-import common.ToolVersion;
-import common.Utf8Streams;
+import common.cli.Cli;
+import common.cli.Output;
+import common.cli.ToolVersion;
+import common.cli.Utf8Streams;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
@@ -57,6 +57,7 @@ public class mcp_server {
                             Param.option("replicas", "--replicas", "integer", "prod: 3+"),
                             Param.NAMESPACE, Param.CONTEXT, Param.TIMEOUT,
                             Param.option("dryRun", "--dry-run", "boolean", null),
+                            Param.option("plan", "--plan", "boolean", "show the steps, change nothing"),
                             Param.option("noWait", "--no-wait", "boolean", null),
                             Param.option("recreate", "--recreate", "boolean", "deletes all data"),
                             Param.option("image", "--image", "string", null),
@@ -297,7 +298,7 @@ public class mcp_server {
 
             String result = out.toString().strip();
             Map<String, Object> facts = parse(json, result);
-            if (exitCode == Cli.OK) {
+            if (exitCode == Cli.OK || exitCode == Cli.CHANGES_PLANNED) {
                 return CallToolResult.builder().addTextContent(result).structuredContent(facts).build();
             }
             String message = err.toString().lines().filter(line -> !line.isBlank()).findFirst()

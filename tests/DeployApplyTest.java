@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import common.ClusterProfile;
-import common.KafkaManifests;
-import common.KraftQuorum;
-import common.Platform;
+import common.cluster.ClusterProfile;
+import common.cluster.KafkaManifests;
+import common.cluster.KraftQuorum;
+import common.cluster.Platform;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -104,6 +104,59 @@ class DeployApplyTest {
         assertEquals(before, resourceVersions(objects));
         assertEquals(formation, formation("twice"), "the first voters are chosen once, when the cluster is made");
         assertTrue(second.stdout().startsWith("deploy dev: 4 unchanged"), second.stdout());
+    }
+
+    /**
+     * Volumes a deleted prod StatefulSet left hold its three KRaft voters: a dev deploy over them would start kafka-0
+     * alone, which can never find a majority (and {@code --delete-data} would then delete the other voters' volumes
+     * for good). Refused before anything is made, naming the volumes and the ways out; before, it created the dev
+     * objects and timed out with no hint.
+     */
+    @Test
+    void volumesKeptFromAClusterOfAnotherSizeAreNeverStartedWithTooFewBrokers() {
+        api.client().namespaces().resource(new KafkaManifests(ClusterProfile.DEV, "kept-prod", KafkaManifests
+                .DEFAULT_IMAGE, null, null).namespace()).create();
+        for (int ordinal = 0; ordinal < 3; ordinal++) {
+            api.client().persistentVolumeClaims().inNamespace("kept-prod").resource(new PersistentVolumeClaimBuilder()
+                    .withNewMetadata().withName("data-kafka-" + ordinal).withLabels(Map.of("app", "kafka",
+                            "app.kubernetes.io/managed-by", "kafka-k8s-setup", KraftQuorum.LABEL,
+                            KraftQuorum.DYNAMIC.label())).endMetadata()
+                    .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+                    .withRequests(Map.of("storage", new Quantity("10Gi"))).endResources().endSpec().build()).create();
+        }
+        for (String[] args : List.of(new String[] {"dev", "-n", "kept-prod"},
+                new String[] {"dev", "-n", "kept-prod", "--delete-data"})) {
+            Scripts.Result refused = deploy(args);
+            assertEquals(1, refused.exitCode(), refused.toString());
+            assertEquals("deploy: volumes data-kafka-0..2 kept from a cluster of 3 brokers: starting 1 on them could "
+                    + "leave its KRaft voters without a majority; nothing changed. Bring it back at its size (deploy "
+                    + "prod) and resize it then, or delete them first (deploy --delete --delete-data: the data is "
+                    + "lost)\n", refused.stderr());
+        }
+        assertNull(api.client().apps().statefulSets().inNamespace("kept-prod").withName("kafka").get(),
+                "nothing made");
+        assertEquals(3, api.client().persistentVolumeClaims().inNamespace("kept-prod").list().getItems().size(),
+                "no volume deleted");
+    }
+
+    /**
+     * The formation a deploy without waiting leaves is closed by the next deploy, waiting or not, once its first
+     * voters run: left open, a voter whose disk is lost would format again as its old self, with an empty log (the
+     * hazard KIP-853's directory ids exist to stop). Before, only a waiting deploy closed it.
+     */
+    @Test
+    void aFormationLeftByDeployingWithoutWaitingIsClosedByTheNextDeploy() {
+        assertEquals(0, deploy("-n", "left-open", "--no-wait").exitCode());
+        api.putPod("left-open", "kafka-0", ApiServer.ready());
+        Scripts.Result plan = deploy("-n", "left-open", "--plan");
+        assertEquals(4, plan.exitCode(), plan.toString());
+        assertEquals("1. delete ConfigMap kafka-formation once the quorum has formed\nplan: 1 step\n", plan.stdout());
+        Scripts.Result second = deploy("-n", "left-open", "--no-wait");
+        assertEquals(0, second.exitCode(), second.toString());
+        assertNull(formation("left-open"), "closed");
+        Scripts.Result third = deploy("-n", "left-open", "--plan");
+        assertEquals(0, third.exitCode(), third.toString());
+        assertEquals("plan: nothing to do\n", third.stdout());
     }
 
     /** The formation's first voters in a namespace, or null when there is none. */

@@ -1,6 +1,6 @@
 package tests;
 
-import common.ClusterProfile;
+import common.cluster.ClusterProfile;
 
 /** The dev profile's single node forms a KRaft cluster of one. */
 class DevKafkaClusterTest extends KafkaClusterContract {

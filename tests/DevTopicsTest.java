@@ -1,6 +1,6 @@
 package tests;
 
-import common.ClusterProfile;
+import common.cluster.ClusterProfile;
 
 /** create_topics and verify on the dev profile's single broker: replication factor 1. */
 class DevTopicsTest extends TopicsContract {

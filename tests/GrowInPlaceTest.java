@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import common.ClusterProfile;
-import common.KafkaManifests;
+import common.cluster.AccessRules;
+import common.cluster.ClusterProfile;
+import common.cluster.KafkaManifests;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,7 +33,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import tests.support.ApiServer;
 import tests.support.ClusterModel;
+import tests.support.JsonResult;
 import tests.support.KafkaNodes;
+import tests.support.PlannedWrites;
+import tests.support.RbacPolicy;
 import tests.support.Records;
 import tests.support.Scripts;
 import tests.support.Tokens;
@@ -66,7 +70,6 @@ class GrowInPlaceTest {
                 null));
         Scripts.Result deployed = deploy("dev", "--no-wait");
         assertEquals(0, deployed.exitCode(), deployed.toString());
-        nodes.endFormation(); // as deploy does once the dev broker is Ready
         model = new ClusterModel(api, "kafka", nodes);
         try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
             admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 1), new NewTopic(TRANSACTIONAL, 1, (short) 1)))
@@ -86,6 +89,12 @@ class GrowInPlaceTest {
         }
     }
 
+    @SuppressWarnings("unchecked")
+    private static List<String> steps(Map<String, Object> plan) {
+        return ((List<Map<String, Object>>) plan.get("steps")).stream().map(step -> (String) step.get("step"))
+                .toList();
+    }
+
     private Scripts.Result deploy(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("-n", "kafka", "--bootstrap-server", nodes.clientAddress(0), "--timeout", "240s"));
@@ -95,10 +104,23 @@ class GrowInPlaceTest {
     @Test
     @Order(1)
     void devGrowsToProdInPlaceAndKeepsEveryRecord() throws Exception {
+        api.enforce(new RbacPolicy("learnflow-dev", List.of(AccessRules.deployRole("kafka"))));
+        Scripts.Result planned = deploy("prod", "--plan", "--json");
+        assertEquals(4, planned.exitCode(), "changes planned: " + planned);
+        assertEquals(List.of(), PlannedWrites.seen(api), "--plan writes nothing to Kubernetes");
+        assertEquals("1", minIsr(), "nor to Kafka");
+        Map<String, Object> plan = JsonResult.parse(planned);
+        assertEquals(List.of("apply", "apply", "awaitBrokers", "addVoters", "addReplicas", "setMinIsr", "restart",
+                "awaitRollout", "endFormation"), steps(plan), plan.toString());
+
         Scripts.Result grown = deploy("prod");
         model.check();
+        assertEquals(PlannedWrites.of(plan), PlannedWrites.seen(api), "the grow did what its plan listed");
+        api.enforce(null);
         assertEquals(0, grown.exitCode(), grown.toString());
         assertTrue(grown.stdout().contains("; 2 voters added; rolled 1; 3/3 brokers ready"), grown.stdout());
+        assertNull(api.client().configMaps().inNamespace("kafka").withName("kafka-formation").get(),
+                "the formation deploy --no-wait left is closed once its voter runs");
         assertTrue(Tokens.count(grown.stdout()) <= 50, grown.stdout());
 
         try (Admin admin = nodes.admin(nodes.bootstrapServers())) {

@@ -31,7 +31,7 @@ class LaunchCacheTest {
     @Test
     void aRememberedLaunchIsUsedUntilAnIncludedFileChanges() throws Exception {
         Path copy = privateCopy();
-        Path toolVersion = copy.resolve("common/ToolVersion.java");
+        Path toolVersion = copy.resolve("common/cli/ToolVersion.java");
 
         // 1st run: JBang builds (and says so) and the JVM writes the archive at exit, which must stay off stdout.
         Scripts.Result built = version(copy);
@@ -155,13 +155,15 @@ class LaunchCacheTest {
         Path copy = Files.createTempDirectory("launch-cache");
         Files.copy(Scripts.ROOT.resolve("jbang"), copy.resolve("jbang"));
         Files.copy(Scripts.ROOT.resolve("get_connection.java"), copy.resolve("get_connection.java"));
-        Files.createDirectories(copy.resolve("common"));
-        try (Stream<Path> sources = Files.list(Scripts.ROOT.resolve("common"))) {
-            for (Path source : sources.toList()) {
-                Files.copy(source, copy.resolve("common").resolve(source.getFileName()));
+        Path common = Scripts.ROOT.resolve("common");
+        try (Stream<Path> sources = Files.walk(common)) {
+            for (Path source : sources.filter(Files::isRegularFile).toList()) {
+                Path target = copy.resolve("common").resolve(common.relativize(source));
+                Files.createDirectories(target.getParent());
+                Files.copy(source, target);
             }
         }
-        Path toolVersion = copy.resolve("common/ToolVersion.java");
+        Path toolVersion = copy.resolve("common/cli/ToolVersion.java");
         Files.writeString(toolVersion, Files.readString(toolVersion) + "// " + UUID.randomUUID() + "\n");
         return copy;
     }

@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import common.ClusterProfile;
-import common.InPlaceChange;
-import common.KafkaManifests;
-import common.KraftQuorum;
-import common.Platform;
+import common.cluster.ClusterProfile;
+import common.cluster.InPlaceChange;
+import common.cluster.KafkaManifests;
+import common.cluster.KraftQuorum;
+import common.cluster.Platform;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import common.ClusterProfile;
-import common.KafkaManifests;
-import common.Platform;
+import common.cluster.ClusterProfile;
+import common.cluster.KafkaManifests;
+import common.cluster.Platform;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.nio.file.Files;

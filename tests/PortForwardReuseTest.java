@@ -3,8 +3,8 @@ package tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import common.ClusterProfile;
-import common.KafkaManifests;
+import common.cluster.ClusterProfile;
+import common.cluster.KafkaManifests;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -2,7 +2,7 @@ package tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import common.ClusterProfile;
+import common.cluster.ClusterProfile;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

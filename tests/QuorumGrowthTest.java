@@ -5,13 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import common.ClusterProfile;
-import common.CommandFailure;
-import common.InPlaceResize;
-import common.KafkaAccess;
-import common.KafkaManifests;
-import common.QuorumChange;
-import common.ReplicaChange;
+import common.cli.CommandFailure;
+import common.cluster.ClusterProfile;
+import common.cluster.KafkaManifests;
+import common.cluster.Platform;
+import common.day2.DeployPlanner;
+import common.day2.ObservedCluster;
+import common.day2.QuorumChange;
+import common.day2.ReplicaChange;
+import common.kafka.KafkaAccess;
+import common.kafka.KafkaState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -142,7 +145,7 @@ class QuorumGrowthTest {
         assertTrue(refused.getMessage().contains("voter 2 runs on new storage"), refused.getMessage());
         quorumChange().replace(2, deadline());
         assertEquals(Set.of(0, 1, 2), voters());
-        assertEquals(List.of(), common.QuorumMembers.replacedVoters(quorum()),
+        assertEquals(List.of(), common.kafka.QuorumMembers.replacedVoters(quorum()),
                 "the old storage, still listed by the leader for a while, is not a replaced voter: " + quorum());
         assertNotEquals(old, voter(2).replicaDirectoryId());
     }
@@ -159,8 +162,12 @@ class QuorumGrowthTest {
         String minIsr = clusterMinIsr();
         KafkaManifests dev = new KafkaManifests(ClusterProfile.DEV, "kafka", KafkaManifests.DEFAULT_IMAGE, null,
                 null);
-        CommandFailure refused = assertThrows(CommandFailure.class,
-                () -> new InPlaceResize(kafka, progress::add).shrink(dev, 3, deadline()));
+        KafkaManifests prod = new KafkaManifests(ClusterProfile.PROD, "kafka", KafkaManifests.DEFAULT_IMAGE, null,
+                null);
+        ObservedCluster observed = new ObservedCluster(true, Map.of(ObservedCluster.key(prod.statefulSet()),
+                prod.statefulSet()), List.of(), null, Platform.KUBERNETES, List.of(), KafkaState.read(kafka));
+        CommandFailure refused = assertThrows(CommandFailure.class, () -> new DeployPlanner(new DeployPlanner
+                .Request(dev, null, null, null, false, null, false, false, false), observed).plan());
         assertTrue(refused.getMessage().startsWith("cannot shrink from 3 to 1 brokers: 1 partitions offline ("
                 + ONLY_ON_TWO + "-0)") && refused.getMessage().endsWith("; nothing changed"), refused.getMessage());
         CommandFailure notRaised = assertThrows(CommandFailure.class,

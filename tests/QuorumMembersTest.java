@@ -2,7 +2,7 @@ package tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import common.QuorumMembers;
+import common.kafka.QuorumMembers;
 import java.lang.reflect.Constructor;
 import java.util.List;
 import java.util.Map;

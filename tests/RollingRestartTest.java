@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import common.AccessRules;
-import common.ClusterProfile;
-import common.KafkaManifests;
-import common.PodReadiness;
-import common.QuorumMembers;
+import common.cluster.AccessRules;
+import common.cluster.ClusterProfile;
+import common.cluster.KafkaManifests;
+import common.kafka.QuorumMembers;
+import common.kube.PodReadiness;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,7 +47,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import tests.support.ApiServer;
 import tests.support.ClusterModel;
+import tests.support.JsonResult;
 import tests.support.KafkaNodes;
+import tests.support.PlannedWrites;
 import tests.support.RbacPolicy;
 import tests.support.Scripts;
 
@@ -155,6 +157,15 @@ class RollingRestartTest {
             controller = admin.describeMetadataQuorum().quorumInfo().get(20, TimeUnit.SECONDS).leaderId();
         }
         api.enforce(new RbacPolicy("learnflow-dev", List.of(AccessRules.deployRole("kafka"))));
+        Scripts.Result planned = deploy("prod", "--restart", "--plan", "--json");
+        assertEquals(4, planned.exitCode(), "changes planned: " + planned);
+        assertEquals(List.of(), PlannedWrites.seen(api), "--plan writes nothing");
+        Map<String, Object> plan = JsonResult.parse(planned);
+        assertEquals(List.of("patch statefulsets/kafka", "delete pods/kafka-" + (controller == 2 ? 1 : 2),
+                "delete pods/kafka-" + (controller == 0 ? 1 : 0), "delete pods/kafka-" + controller,
+                "delete configmaps/kafka-formation"), PlannedWrites.of(plan),
+                "the template's new marker, each broker with the active controller last, then the formation that "
+                        + "deploy --no-wait left");
         Scripts.Result rolled;
         Writer writer = new Writer();
         try (writer) {
@@ -174,6 +185,7 @@ class RollingRestartTest {
                         + "ISR")), rolled.stderr());
         assertEquals(List.of(), api.requests().stream().filter(r -> !r.getValue()).toList(),
                 "the deploy Role allows the roll");
+        assertEquals(PlannedWrites.of(plan), PlannedWrites.seen(api), "the roll did what its plan listed");
         writer.assertEveryAcknowledgedRecordIsThere();
     }
 
@@ -264,8 +276,6 @@ class RollingRestartTest {
     @Order(6)
     void aVoterBackOnNewStorageIsReplacedByTheNextDeploy() throws Exception {
         awaitInSync();
-        // The waiting deploys above deleted the formation ConfigMap; the harness keeps its own copy until told.
-        nodes.endFormation();
         Uuid old = voter(2).replicaDirectoryId();
         api.client().persistentVolumeClaims().inNamespace("kafka").withName("data-kafka-2").delete();
         api.client().pods().inNamespace("kafka").withName("kafka-2").delete();

@@ -3,9 +3,9 @@ package tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import common.ClusterProfile;
-import common.KafkaManifests;
 import common.LearnFlowTopics;
+import common.cluster.ClusterProfile;
+import common.cluster.KafkaManifests;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import tests.support.KafkaNodes;
 import tests.support.JsonResult;
+import tests.support.KafkaNodes;
 import tests.support.Scripts;
 import tests.support.Tokens;
 

@@ -9,13 +9,13 @@
 //DEPS io.fabric8:kubernetes-server-mock:8.0.0
 //DEPS org.apache.kafka:kafka-clients:4.4.0
 //DEPS org.slf4j:slf4j-nop:2.0.20
-//SOURCES ../common/*.java
+//SOURCES ../common/*.java ../common/*/*.java
 //SOURCES support/Scripts.java support/ApiServer.java support/KafkaNodes.java support/ResourceRequest.java
 //SOURCES support/RbacPolicy.java support/ContainerFilesystem.java support/PodUser.java support/PortForwardPorts.java
 
-import common.ClusterProfile;
-import common.KafkaManifests;
 import common.LearnFlowTopics;
+import common.cluster.ClusterProfile;
+import common.cluster.KafkaManifests;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -87,6 +87,9 @@ public class benchmark {
                             "verify.java", "--bootstrap-server", bootstrap);
                     time("verify.java --topics", against, runs, "-", Map.of(), run -> { }, "verify.java",
                             "--topics", "--bootstrap-server", bootstrap);
+                    if (!oneBroker) {
+                        planOnAConvergedCluster(profile, against, runs, bootstrap);
+                    }
                     if (oneBroker) {
                         long baseline = kafkaTopicsBaseline(against, runs, bootstrap, profile.replicas);
                         ROWS.add(String.format("| ratio: 7 × kafka-topics.sh / create_topics.java (7 created) | %s"
@@ -100,6 +103,33 @@ public class benchmark {
         }
         ROWS.forEach(System.out::println);
         System.exit(0);
+    }
+
+    /**
+     * {@code deploy --plan} on a cluster deploy made and rolled out (the stand-in API server playing the kubelet and
+     * the StatefulSet controller, the brokers real): it reads the Kubernetes objects, pods and the Kafka side, and
+     * finds nothing to do.
+     */
+    private static void planOnAConvergedCluster(ClusterProfile profile, String against, int runs, String bootstrap) {
+        try (ApiServer api = new ApiServer()) {
+            String[] deploy = {profile.id(), "-n", "kafka", "--bootstrap-server", bootstrap};
+            if (Scripts.run(api.environment(), Duration.ofMinutes(3), "deploy.java", profile.id(), "-n", "kafka",
+                    "--no-wait").exitCode() != 0) {
+                throw new IllegalStateException("deploy --no-wait failed");
+            }
+            for (int ordinal = 0; ordinal < profile.replicas; ordinal++) {
+                api.putPod("kafka", "kafka-" + ordinal, ApiServer.ready());
+            }
+            api.reportStatefulSet("kafka", profile.replicas, profile.replicas);
+            Scripts.Result converged = Scripts.run(api.environment(), Duration.ofMinutes(3), "deploy.java", deploy);
+            if (converged.exitCode() != 0) {
+                throw new IllegalStateException("deploy failed: " + converged);
+            }
+            List<String> plan = new ArrayList<>(List.of(deploy));
+            plan.add("--plan");
+            time("deploy.java " + profile.id() + " --plan (nothing to do)", against + ", stand-in API server", runs,
+                    "1.2 s", api.environment(), "deploy.java", plan.toArray(String[]::new));
+        }
     }
 
     /** Times {@code ./jbang script args} as a process; {@code beforeEach} runs untimed before each run. */

@@ -12,7 +12,7 @@
 //DEPS org.slf4j:slf4j-nop:2.0.20
 //DEPS com.knuddels:jtokkit:1.1.0
 //DEPS io.modelcontextprotocol.sdk:mcp:2.1.0
-//SOURCES ../common/*.java
+//SOURCES ../common/*.java ../common/*/*.java
 //SOURCES *Test.java *Contract.java support/*.java
 
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
@@ -21,8 +21,8 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPacka
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.DiscoverySelector;
+import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;

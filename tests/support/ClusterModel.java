@@ -1,8 +1,9 @@
 package tests.support;
 
-import common.KafkaEndpoints;
-import common.KafkaManifests;
-import common.PodReadiness;
+import common.cluster.KafkaEndpoints;
+import common.cluster.KafkaManifests;
+import common.cluster.KraftQuorum;
+import common.kube.PodReadiness;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -90,6 +91,11 @@ public final class ClusterModel implements AutoCloseable {
                 pod = createPod(name, revision);
                 if (pullable(statefulSet)) {
                     unpulled.remove(ordinal);
+                    // The kubelet resolves the pod's optional reference to the formation ConfigMap as it starts it:
+                    // once deploy has deleted it, a node on an empty disk reads no first voters.
+                    if (client.configMaps().inNamespace(namespace).withName(KraftQuorum.FORMATION).get() == null) {
+                        nodes.endFormation();
+                    }
                     nodes.start(ordinal, statefulSet);
                 } else {
                     unpulled.add(ordinal);

@@ -1,8 +1,8 @@
 package tests.support;
 
-import common.KafkaEndpoints;
-import common.KafkaManifests;
-import common.KraftQuorum;
+import common.cluster.KafkaEndpoints;
+import common.cluster.KafkaManifests;
+import common.cluster.KraftQuorum;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -32,9 +32,9 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * jar), then Kafka. Only host names, ports and the data path are mapped to this machine.
  */
 public final class KafkaNodes implements AutoCloseable {
-    private static final String KAFKA_DEPS = "org.apache.kafka:kafka_2.13:" + common.ToolVersion.KAFKA;
+    private static final String KAFKA_DEPS = "org.apache.kafka:kafka_2.13:" + common.cli.ToolVersion.KAFKA;
     private static final String[] EXTRA_DEPS = {
-        "org.apache.kafka:kafka-clients:" + common.ToolVersion.KAFKA,
+        "org.apache.kafka:kafka-clients:" + common.cli.ToolVersion.KAFKA,
         "org.apache.logging.log4j:log4j-slf4j-impl:2.25.3"};
     private static String classpath;
 
@@ -524,7 +524,7 @@ public final class KafkaNodes implements AutoCloseable {
 
     /** The classpath of Kafka's command-line tools (kafka-topics.sh and the like), for the benchmark's baseline. */
     public static String toolsClasspath() {
-        return resolveClasspath("org.apache.kafka:kafka-tools:" + common.ToolVersion.KAFKA);
+        return resolveClasspath("org.apache.kafka:kafka-tools:" + common.cli.ToolVersion.KAFKA);
     }
 
     private static String resolveClasspath(String artifact) {

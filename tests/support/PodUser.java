@@ -1,6 +1,6 @@
 package tests.support;
 
-import common.Platform;
+import common.cluster.Platform;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.SecurityContext;

@@ -1,6 +1,6 @@
 package tests.support;
 
-import common.KafkaEndpoints;
+import common.cluster.KafkaEndpoints;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

@@ -1,0 +1,55 @@
+package common.cli;
+
+import common.cluster.KafkaEndpoints;
+import common.kafka.KafkaAccess;
+import common.kube.KubernetesAccess;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code --bootstrap-server}, and how a command reaches Kafka without it: the Service DNS name inside a pod,
+ * otherwise port-forwards through the Kubernetes API.
+ */
+public class BootstrapServerOption {
+    private static final Pattern ADDRESS = Pattern.compile("(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9_.-]+):([0-9]{1,5})");
+
+    @Spec(Spec.Target.MIXEE)
+    private CommandSpec command;
+
+    private String bootstrapServer;
+
+    @Option(names = "--bootstrap-server", paramLabel = "HOST:PORT",
+            description = "Kafka address to use instead of reaching the cluster through Kubernetes.")
+    void setBootstrapServer(String value) {
+        for (String address : value.split(",")) {
+            Matcher parts = ADDRESS.matcher(address.trim());
+            int port = parts.matches() ? Integer.parseInt(parts.group(2)) : -1;
+            if (port < 1 || port > 65535) {
+                throw new ParameterException(command.commandLine(), "invalid --bootstrap-server '" + address
+                        + "': expected host:port with a port from 1 to 65535");
+            }
+        }
+        bootstrapServer = value;
+    }
+
+    public boolean given() {
+        return bootstrapServer != null;
+    }
+
+    /** Connects; {@code client} and {@code access} are used only when Kafka must be reached through Kubernetes. */
+    public KafkaAccess connect(String namespace, KubernetesClient client, KubernetesAccess access, Duration timeout) {
+        if (bootstrapServer != null) {
+            return KafkaAccess.direct(bootstrapServer, timeout);
+        }
+        if (KafkaAccess.insideKubernetes()) {
+            return KafkaAccess.direct(KafkaEndpoints.podLocalBootstrap(namespace), timeout);
+        }
+        return KafkaAccess.portForwarded(client, access, namespace, timeout);
+    }
+}

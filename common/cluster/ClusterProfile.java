@@ -1,0 +1,93 @@
+package common.cluster;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** Everything that differs between a development and a production cluster, in one place. */
+public enum ClusterProfile {
+    DEV(1, false, "512Mi", "500m", "-Xmx256m -Xms256m", 1, "1Gi", Duration.ofSeconds(60), false),
+    PROD(3, true, "2Gi", "1", "-Xmx1g -Xms1g", 2, "10Gi", Duration.ofSeconds(120), true);
+
+    /** Brokers, each also a KRaft controller, unless --replicas asks for more. */
+    public final int replicas;
+    /** Whether --replicas may ask for more brokers than {@link #replicas} (never fewer). */
+    public final boolean scalable;
+    /** Requests equal limits (Guaranteed QoS). */
+    public final String memory;
+    public final String cpu;
+    /** About half the memory limit: the rest is page cache, metaspace and direct buffers. */
+    public final String heapOptions;
+    public final int minInsyncReplicas;
+    public final String storageSize;
+    public final Duration readyTimeout;
+    /**
+     * Whether deploy restarts the brokers itself, one at a time and only when no partition would drop below its
+     * min ISR (StatefulSet updateStrategy OnDelete); else the StatefulSet controller rolls them (one broker: there
+     * is nothing to keep in sync).
+     */
+    public final boolean safeRoll;
+
+    ClusterProfile(int replicas, boolean scalable, String memory, String cpu, String heapOptions, int minInsyncReplicas,
+            String storageSize, Duration readyTimeout, boolean safeRoll) {
+        this.replicas = replicas;
+        this.scalable = scalable;
+        this.memory = memory;
+        this.cpu = cpu;
+        this.heapOptions = heapOptions;
+        this.minInsyncReplicas = minInsyncReplicas;
+        this.storageSize = storageSize;
+        this.readyTimeout = readyTimeout;
+        this.safeRoll = safeRoll;
+    }
+
+    /**
+     * Copies of every partition, internal topics included: one per broker of the profile's size (more brokers
+     * spread the partitions, they do not copy them more).
+     */
+    public int replicationFactor() {
+        return replicas;
+    }
+
+    /** The broker count asked for, or a one-line reason why this profile cannot run it. */
+    public int validReplicas(int asked) {
+        if (asked == replicas || scalable && asked > replicas) {
+            return asked;
+        }
+        throw new IllegalArgumentException("--replicas " + asked + ": " + id() + " runs " + (scalable
+                ? "at least " + replicas + " brokers" : replicas + " broker" + (replicas == 1 ? "" : "s")
+                        + "; use prod for more"));
+    }
+
+    /**
+     * The min ISR a cluster with this replication factor runs as deployed (dev 1, prod 2), or empty when no profile
+     * has that factor: anything lower says a grow or shrink stopped half-way (shrinks lower it first, grows raise it
+     * last), and acks=all writes then take fewer copies than the profile promises.
+     */
+    public static java.util.OptionalInt minInsyncReplicasFor(int replicationFactor) {
+        return Arrays.stream(values()).filter(profile -> profile.replicationFactor() == replicationFactor)
+                .mapToInt(profile -> profile.minInsyncReplicas).findFirst();
+    }
+
+    /** A cluster that survives losing a node: it gets a disruption budget and spreads across nodes. */
+    public boolean highlyAvailable() {
+        return replicas > 1;
+    }
+
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static String choices() {
+        return Arrays.stream(values()).map(ClusterProfile::id).collect(Collectors.joining(", "));
+    }
+
+    public static ClusterProfile parse(String text) {
+        return Arrays.stream(values())
+                .filter(p -> p.id().equalsIgnoreCase(text))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "unknown profile '" + text + "' (valid profiles: " + choices() + ")"));
+    }
+}

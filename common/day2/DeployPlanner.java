@@ -1,0 +1,452 @@
+package common.day2;
+
+import common.cli.CommandFailure;
+import common.cluster.ClusterProfile;
+import common.cluster.InPlaceChange;
+import common.cluster.KafkaEndpoints;
+import common.cluster.KafkaManifests;
+import common.cluster.KraftQuorum;
+import common.cluster.ObjectDiff;
+import common.kafka.KafkaState;
+import common.kafka.PartitionHealth;
+import common.kube.Ownership;
+import common.kube.PodReadiness;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * Decides what a deploy does, from what it asks for and the cluster it observed, without a call: the steps in
+ * order, or a refusal ({@link CommandFailure}) that names the reason while nothing has changed. The refusals the
+ * Kubernetes side alone decides come from the constructor, before Kafka is read (when {@link #needsKafka} says it
+ * must be); the others from {@link #plan}. Deploy carries the plan out; {@code deploy --plan} prints it.
+ */
+public final class DeployPlanner {
+    /**
+     * What the user asked for.
+     *
+     * @param rendered      the objects of the profile and options, for a new cluster
+     * @param replicas      --replicas, or null (a deployed cluster keeps its size)
+     * @param storageSize   --storage-size, or null (a deployed cluster keeps its volumes)
+     * @param storageClass  --storage-class, or null
+     * @param restartMarker a new restart marker (--restart), or null to keep the deployed one
+     */
+    public record Request(KafkaManifests rendered, Integer replicas, String storageSize, String storageClass,
+            boolean recreate, String restartMarker, boolean deleteData, boolean noWait, boolean adopt) {
+    }
+
+    private final Request request;
+    private final ObservedCluster observed;
+    /** The StatefulSet as found, or null. */
+    private final StatefulSet live;
+    /** Why the live StatefulSet cannot change in place; empty when it can (or there is none). */
+    private final List<String> blockers;
+    /** The StatefulSet the plan changes in place: the live one, or null for a new (or recreated) cluster. */
+    private final StatefulSet deployed;
+    /** Volumes a deleted StatefulSet left, which a new one starts on. */
+    private final List<PersistentVolumeClaim> kept;
+    private final KafkaManifests manifests;
+    private final int removed;
+    private final int leftUpTo;
+
+    public DeployPlanner(Request request, ObservedCluster observed) {
+        this.request = request;
+        this.observed = observed;
+        this.live = observed.statefulSet();
+        this.kept = live != null ? List.of() : observed.claims().stream()
+                .filter(claim -> claim.getMetadata().getDeletionTimestamp() == null).toList();
+        // A cluster keeps the quorum its storage was formatted with; only a new one gets a dynamic quorum.
+        KraftQuorum formatted = live != null ? KraftQuorum.of(live) : kept.isEmpty() ? null
+                : KraftQuorum.of(kept.get(0));
+        KafkaManifests shaped = keptShape().withPlatform(observed.platform())
+                .withQuorum(formatted == null ? KraftQuorum.DYNAMIC : formatted)
+                .withRestartMarker(request.restartMarker() != null ? request.restartMarker()
+                        : KafkaManifests.restartMarker(live));
+        this.blockers = live == null ? List.of() : InPlaceChange.blockers(live, shaped.statefulSet());
+        this.deployed = blockers.isEmpty() ? live : null;
+        this.manifests = blockers.isEmpty() ? shaped : shaped.withQuorum(KraftQuorum.DYNAMIC);
+        int deployedReplicas = deployed == null ? 0 : deployed.getSpec().getReplicas();
+        this.removed = Math.max(0, deployedReplicas - manifests.replicas());
+        // The brokers to unregister once their pods are gone: those this shrink removes, and those of a shrink
+        // that was interrupted before it unregistered them.
+        this.leftUpTo = deployed == null ? 0 : Math.max(removed > 0 ? deployedReplicas : 0, shrinkingFrom(deployed));
+        refuseWhatNeedsNoKafka();
+    }
+
+    /** The refusals the Kubernetes side alone decides, made before Kafka is reached. */
+    private void refuseWhatNeedsNoKafka() {
+        requireOurs();
+        requireKeptVolumesFit();
+        if (!blockers.isEmpty() && !request.recreate()) {
+            throw new CommandFailure(String.join(" and ", blockers) + ", which cannot be done in place: nothing"
+                    + " changed. Deploy into another namespace, or add --recreate (deletes the StatefulSet and"
+                    + " its volumes: all Kafka data is lost)");
+        }
+        if (removed > 0 && request.noWait()) {
+            throw new CommandFailure("shrinking from " + deployed.getSpec().getReplicas() + " to "
+                    + manifests.replicas() + " brokers moves every partition first and waits for it: run it without "
+                    + "--no-wait; nothing changed");
+        }
+    }
+
+    /** Whether the plan depends on the Kafka side: only a running cluster's resize, roll or volumes do. */
+    public boolean needsKafka() {
+        return deployed != null && (removed > 0 || leftUpTo > manifests.replicas()
+                || request.deleteData() && !leftVolumes().isEmpty()
+                || !request.noWait() && manifests.profile().safeRoll);
+    }
+
+    public DeployPlan plan() {
+        List<DeployStep> steps = new ArrayList<>();
+        List<String> terminating = observed.claims().stream()
+                .filter(claim -> claim.getMetadata().getDeletionTimestamp() != null)
+                .map(claim -> claim.getMetadata().getName()).toList();
+        if (live == null && !terminating.isEmpty()) {
+            steps.add(new DeployStep.AwaitVolumesDeleted(terminating));
+        }
+        if (!blockers.isEmpty()) {
+            steps.add(new DeployStep.Recreate(blockers, KafkaManifests.claimNames(live.getSpec().getReplicas())));
+        }
+        if (removed > 0) {
+            shrink(steps);
+        }
+        if (!observed.namespaceExists()) {
+            steps.add(new DeployStep.CreateNamespace(manifests.namespaceName()));
+        }
+        boolean newCluster = deployed == null && kept.isEmpty();
+        if (newCluster) {
+            steps.add(new DeployStep.StartFormation(manifests.voterIds()));
+        }
+        boolean templateChanges = apply(steps);
+        if (leftUpTo > manifests.replicas()) {
+            steps.add(new DeployStep.UnregisterBrokers(range(manifests.replicas(), leftUpTo)));
+        }
+        if (request.deleteData()) {
+            deleteLeftVolumes(steps);
+        }
+        if (!request.noWait()) {
+            if (deployed != null && manifests.profile().safeRoll) {
+                growAndRoll(steps, templateChanges);
+            } else if (deployed != null && templateChanges && !podsKept().isEmpty()) {
+                steps.add(new DeployStep.ControllerRoll(podsKept()));
+            }
+            if (!steps.isEmpty() || !new PodReadiness(manifests.replicas(), observed.pods()).allReady()
+                    || rollingOut()) {
+                steps.add(new DeployStep.AwaitRollout(manifests.replicas()));
+            }
+        }
+        if (newCluster ? !request.noWait() : formationLeftOpen()) {
+            steps.add(new DeployStep.EndFormation());
+        }
+        return new DeployPlan(manifests, steps, leftUpTo, removed);
+    }
+
+    /**
+     * Everything deploy would change or delete must be the tool's own, unless --adopt: the objects it applies and,
+     * when it must recreate, the StatefulSet's volumes.
+     */
+    private void requireOurs() {
+        if (request.adopt()) {
+            return;
+        }
+        List<HasMetadata> touched = new ArrayList<>(manifests.namespaced().stream().map(observed::live).toList());
+        if (!blockers.isEmpty() && request.recreate()) {
+            Set<String> names = Set.copyOf(KafkaManifests.claimNames(live.getSpec().getReplicas()));
+            observed.claims().stream().filter(claim -> names.contains(claim.getMetadata().getName()))
+                    .forEach(touched::add);
+        }
+        Ownership.requireOurs(touched, "Changing them is possible");
+    }
+
+    /**
+     * Volumes left by a deleted StatefulSet hold its KRaft voters: a cluster started on them with another number of
+     * brokers could find no majority of them (fewer), or run with voters that no deploy would ever add (more).
+     */
+    private void requireKeptVolumesFit() {
+        if (kept.isEmpty() || kept.size() == manifests.replicas()) {
+            return;
+        }
+        int size = kept.size();
+        String atItsSize = size == 1 ? "deploy dev" : size >= ClusterProfile.PROD.replicas ? "deploy prod"
+                + (size == ClusterProfile.PROD.replicas ? "" : " --replicas " + size) : null;
+        throw new CommandFailure(DeployStep.Names.range(kept.stream().map(claim -> claim.getMetadata().getName())
+                .toList()) + " kept from a cluster of " + size + " brokers: starting " + manifests.replicas()
+                + " on them could leave its KRaft voters without a majority; nothing changed. "
+                + (atItsSize == null ? "" : "Bring it back at its size (" + atItsSize + ") and resize it then, or ")
+                + "delete them first (deploy --delete --delete-data: the data is lost)");
+    }
+
+    /**
+     * Shrinking in place, before the smaller StatefulSet is applied: min ISR down to the profile's, every partition
+     * onto the brokers that stay, then the voters beyond the smaller quorum out. Refused while a broker that stays
+     * is down or a partition is offline (moving it could never finish); a leaving broker may be down.
+     */
+    private void shrink(List<DeployStep> steps) {
+        int from = deployed.getSpec().getReplicas();
+        String refusal = "cannot shrink from " + from + " to " + manifests.replicas() + " brokers";
+        KafkaState kafka = kafka();
+        List<Integer> staying = range(0, manifests.replicas());
+        requireUp(kafka, staying, refusal);
+        PartitionHealth health = PartitionHealth.of(kafka.partitions());
+        if (!health.offline().isEmpty()) {
+            throw new CommandFailure(refusal + ": " + health.problems() + "; nothing changed");
+        }
+        int minIsr = manifests.profile().minInsyncReplicas;
+        if (!Integer.valueOf(minIsr).equals(kafka.clusterMinIsr())) {
+            steps.add(new DeployStep.SetMinIsr(kafka.clusterMinIsr(), minIsr));
+        }
+        int moves = ReplicaChange.movesToKeepOn(kafka.partitions(), staying);
+        if (moves > 0) {
+            steps.add(new DeployStep.MovePartitions(moves, staying));
+        }
+        Set<Integer> leaving = new TreeSet<>(range(manifests.voterIds().size(), from));
+        List<Integer> stayingVoters = kafka.voters().stream().filter(id -> !leaving.contains(id)).toList();
+        List<Integer> behind = kafka.votersBehind(stayingVoters);
+        if (!behind.isEmpty()) {
+            throw new CommandFailure("cannot remove voters: node " + DeployStep.Names.ids(behind) + " is not caught "
+                    + "up with the quorum leader " + kafka.leader() + " (down, starting, or lagging); nothing changed");
+        }
+        List<Integer> order = QuorumChange.removalOrder(kafka.voters(),
+                id -> kafka.votersBehind(List.of(id)).isEmpty(), leaving);
+        if (!order.isEmpty()) {
+            steps.add(new DeployStep.RemoveVoters(order));
+        }
+    }
+
+    /**
+     * Every rendered object that is missing or differs, and the ones of this tool the profile no longer renders.
+     *
+     * @return whether the pod template changes
+     */
+    private boolean apply(List<DeployStep> steps) {
+        boolean templateChanges = false;
+        for (HasMetadata object : manifests.namespaced()) {
+            HasMetadata found = object instanceof StatefulSet && deployed == null ? null : observed.live(object);
+            String kind = object.getKind();
+            String name = object.getMetadata().getName();
+            if (found == null) {
+                steps.add(new DeployStep.Apply(kind, name, true, List.of()));
+                continue;
+            }
+            List<ObjectDiff.Change> changes = ObjectDiff.changes(object, found);
+            if (!changes.isEmpty()) {
+                steps.add(new DeployStep.Apply(kind, name, false, ObjectDiff.describe(changes)));
+                templateChanges |= object instanceof StatefulSet
+                        && changes.stream().anyMatch(change -> change.path().startsWith(".spec.template."));
+            }
+        }
+        for (HasMetadata object : manifests.unrendered()) {
+            HasMetadata found = observed.live(object);
+            if (found != null && Ownership.ours(found)) {
+                steps.add(new DeployStep.Delete(object.getKind(), object.getMetadata().getName()));
+            }
+        }
+        return templateChanges;
+    }
+
+    /**
+     * --delete-data on a deploy: the volumes beyond the cluster's size, never one that still holds a KRaft voter
+     * (the quorum could never have it back: KRaft has no unclean voter change).
+     */
+    private void deleteLeftVolumes(List<DeployStep> steps) {
+        List<PersistentVolumeClaim> left = leftVolumes();
+        if (left.isEmpty()) {
+            return;
+        }
+        Set<Integer> voters = new TreeSet<>(kafka().voters());
+        steps.stream().filter(DeployStep.RemoveVoters.class::isInstance).map(DeployStep.RemoveVoters.class::cast)
+                .forEach(removal -> voters.removeAll(removal.ids()));
+        List<String> holdingVoters = left.stream().map(claim -> claim.getMetadata().getName())
+                .filter(name -> voters.contains(KafkaEndpoints.ordinalOf(name))).toList();
+        if (!holdingVoters.isEmpty()) {
+            throw new CommandFailure("--delete-data: " + DeployStep.Names.range(holdingVoters) + " still "
+                    + (holdingVoters.size() == 1 ? "holds a KRaft voter" : "hold KRaft voters")
+                    + "; deleting them would cost the quorum for good; nothing changed");
+        }
+        steps.add(new DeployStep.DeleteVolumes(left.stream().map(claim -> claim.getMetadata().getName()).toList()));
+    }
+
+    /**
+     * A running prod cluster brought to its manifests: grown (by this deploy's scale-up, or one an interrupted deploy
+     * left unfinished), then restarted onto its template one broker at a time. The grow comes first: a grown
+     * cluster's old nodes restart onto the new template (min ISR 2) only once every partition has its new copies.
+     */
+    private void growAndRoll(List<DeployStep> steps, boolean templateChanges) {
+        KafkaState kafka = kafka();
+        boolean scaledUp = deployed.getSpec().getReplicas() < manifests.replicas();
+        if (manifests.quorum() == KraftQuorum.DYNAMIC) {
+            List<Integer> voterIds = manifests.voterIds();
+            List<Integer> replaced = kafka.replacedVoters().stream().filter(voterIds::contains).sorted().toList();
+            List<Integer> toAdd = voterIds.stream().filter(id -> !kafka.voters().contains(id)).toList();
+            if (scaledUp || !toAdd.isEmpty()) {
+                steps.add(new DeployStep.AwaitBrokers(manifests.replicas()));
+            }
+            if (!replaced.isEmpty()) {
+                steps.add(new DeployStep.ReplaceVoters(replaced));
+            }
+            if (!toAdd.isEmpty()) {
+                List<Integer> behind = kafka.votersBehind(kafka.voters().stream()
+                        .filter(id -> !replaced.contains(id)).toList());
+                if (!behind.isEmpty()) {
+                    throw new CommandFailure("cannot add voters: node " + DeployStep.Names.ids(behind)
+                            + " is down or behind the quorum leader; nothing changed");
+                }
+                steps.add(new DeployStep.AddVoters(toAdd));
+            }
+            ClusterProfile profile = manifests.profile();
+            Integer minIsr = kafka.clusterMinIsr();
+            if (minIsr == null || minIsr < profile.minInsyncReplicas) {
+                int copies = ReplicaChange.movesToRaise(kafka.partitions(), profile.replicationFactor(),
+                        range(0, manifests.replicas()));
+                if (copies > 0) {
+                    steps.add(new DeployStep.AddReplicas(copies, profile.replicationFactor()));
+                }
+                steps.add(new DeployStep.SetMinIsr(minIsr, profile.minInsyncReplicas));
+            }
+        }
+        List<Integer> outdated = templateChanges ? podsKept() : podsOnAnOldRevision();
+        if (!outdated.isEmpty()) {
+            steps.add(restartOrder(kafka, outdated));
+        }
+    }
+
+    /**
+     * The safe roll's order: the brokers that are down (pod not Ready, or fenced) first, highest ordinal first;
+     * then the others, highest first and the quorum leader last.
+     */
+    private DeployStep.Restart restartOrder(KafkaState kafka, List<Integer> outdated) {
+        Set<Integer> ready = observed.pods().stream().filter(PodReadiness::isReady)
+                .map(pod -> KafkaEndpoints.ordinalOf(pod.getMetadata().getName())).collect(Collectors.toSet());
+        List<Integer> down = outdated.stream().filter(id -> !ready.contains(id) || !kafka.live().contains(id))
+                .sorted(Comparator.reverseOrder()).toList();
+        List<Integer> order = new ArrayList<>(down);
+        outdated.stream().filter(id -> !down.contains(id))
+                .sorted(Comparator.comparing((Integer id) -> id == kafka.leader())
+                        .thenComparing(Comparator.reverseOrder()))
+                .forEach(order::add);
+        return new DeployStep.Restart(order, down);
+    }
+
+    /** Whether the StatefulSet controller says it is still replacing pods (a change an earlier deploy made). */
+    private boolean rollingOut() {
+        var status = deployed == null ? null : deployed.getStatus();
+        return status != null && status.getObservedGeneration() != null
+                && (status.getObservedGeneration() < deployed.getMetadata().getGeneration()
+                        || status.getUpdatedReplicas() != null && status.getUpdatedReplicas() < manifests.replicas());
+    }
+
+    /** The pods that exist and stay: a template change restarts them (new pods start on the new template). */
+    private List<Integer> podsKept() {
+        int staying = Math.min(deployed.getSpec().getReplicas(), manifests.replicas());
+        return observed.pods().stream().map(pod -> KafkaEndpoints.ordinalOf(pod.getMetadata().getName()))
+                .filter(ordinal -> ordinal < staying).sorted().toList();
+    }
+
+    /** The pods an interrupted roll left on an older template than the StatefulSet's. */
+    private List<Integer> podsOnAnOldRevision() {
+        String revision = deployed.getStatus() == null ? null : deployed.getStatus().getUpdateRevision();
+        if (revision == null) {
+            return List.of();
+        }
+        return observed.pods().stream().filter(pod -> !revision.equals(labels(pod).get(SafeRoll.REVISION_LABEL)))
+                .map(pod -> KafkaEndpoints.ordinalOf(pod.getMetadata().getName()))
+                .filter(ordinal -> ordinal < manifests.replicas()).sorted().toList();
+    }
+
+    /**
+     * The first voters' ConfigMap of a cluster whose first voters all run: each formatted its storage with it, so
+     * the quorum has formed; left open (a deploy with --no-wait, or one that timed out), a node whose disk is lost
+     * would format again as its old voter, with an empty log.
+     */
+    private boolean formationLeftOpen() {
+        if (deployed == null || observed.formation() == null || !Ownership.ours(observed.formation())) {
+            return false;
+        }
+        String voters = observed.formation().getData() == null ? null
+                : observed.formation().getData().get(KraftQuorum.INITIAL_CONTROLLERS);
+        int count = voters == null || voters.isBlank() ? 0 : voters.split(",").length;
+        return count > 0 && new PodReadiness(count, observed.pods()).allReady();
+    }
+
+    /** The volumes beyond the cluster's size that are this tool's: a shrink kept them. */
+    private List<PersistentVolumeClaim> leftVolumes() {
+        return observed.claims().stream().filter(Ownership::ours)
+                .filter(claim -> KafkaEndpoints.ordinalOf(claim.getMetadata().getName()) >= manifests.replicas())
+                .toList();
+    }
+
+    /**
+     * A deployed cluster keeps its volume size and storage class unless --storage-size or --storage-class asks for
+     * another (which cannot be done in place: a StatefulSet's claim templates are immutable, and no flag must not
+     * read as "change to the default class"); a profile switch does not, by itself, ask for new volumes. It keeps
+     * its broker count too unless --replicas asks for another, or the profile cannot run it (prod over dev grows to
+     * 3, dev over prod shrinks).
+     */
+    private KafkaManifests keptShape() {
+        KafkaManifests rendered = request.rendered();
+        if (live == null) {
+            return rendered;
+        }
+        String deployedSize = KafkaManifests.storageSizeOf(live);
+        KafkaManifests kept = request.storageSize() != null || deployedSize == null ? rendered
+                : rendered.withStorageSize(deployedSize);
+        if (request.storageClass() == null) {
+            kept = kept.withStorageClass(KafkaManifests.storageClassOf(live));
+        }
+        Integer deployedReplicas = live.getSpec().getReplicas();
+        if (request.replicas() != null || deployedReplicas == null) {
+            return kept;
+        }
+        try {
+            return kept.withReplicas(deployedReplicas);
+        } catch (IllegalArgumentException notThisProfiles) {
+            return kept;
+        }
+    }
+
+    /**
+     * On the StatefulSet while brokers a shrink removed may still be registered in Kafka: the size it shrank from.
+     * Not part of the applied objects (a merge patch owns it), so an apply keeps it until they are unregistered.
+     */
+    public static final String SHRINKING_FROM = "kafka-k8s-setup/shrinking-from";
+
+    private static int shrinkingFrom(StatefulSet statefulSet) {
+        Map<String, String> annotations = statefulSet.getMetadata().getAnnotations();
+        String from = annotations == null ? null : annotations.get(SHRINKING_FROM);
+        return from == null || !from.matches("\\d{1,4}") ? 0 : Integer.parseInt(from);
+    }
+
+    private KafkaState kafka() {
+        if (observed.kafka() == null) {
+            throw new IllegalStateException("planned without the Kafka side: see needsKafka()");
+        }
+        return observed.kafka();
+    }
+
+    /** Refuses, naming them, while a node of {@code ids} is not a registered, unfenced broker. */
+    private static void requireUp(KafkaState kafka, List<Integer> ids, String refusal) {
+        List<Integer> down = ids.stream().filter(id -> !kafka.live().contains(id)).toList();
+        if (!down.isEmpty()) {
+            throw new CommandFailure(refusal + ": node " + DeployStep.Names.ids(down) + " is down (not a registered "
+                    + "broker); nothing changed");
+        }
+    }
+
+    private static Map<String, String> labels(Pod pod) {
+        Map<String, String> labels = pod.getMetadata().getLabels();
+        return labels == null ? Map.of() : labels;
+    }
+
+    private static List<Integer> range(int from, int to) {
+        return IntStream.range(from, to).boxed().toList();
+    }
+}

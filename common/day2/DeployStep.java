@@ -1,0 +1,217 @@
+package common.day2;
+
+import common.cluster.KafkaEndpoints;
+import common.cluster.KraftQuorum;
+import java.lang.reflect.RecordComponent;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * One step of a deploy, as {@code deploy --plan} lists it and deploy carries it out: a value that says what will
+ * change, short enough for one line.
+ */
+public sealed interface DeployStep {
+    /** One short line for a person. */
+    String describe();
+
+    /** Whether it changes the cluster (a wait does not). */
+    default boolean changes() {
+        return true;
+    }
+
+    /** The same as data: its kind and its fields. */
+    default Map<String, Object> facts() {
+        Map<String, Object> facts = new LinkedHashMap<>();
+        String kind = getClass().getSimpleName();
+        facts.put("step", Character.toLowerCase(kind.charAt(0)) + kind.substring(1));
+        try {
+            for (RecordComponent component : getClass().getRecordComponents()) {
+                facts.put(component.getName(), component.getAccessor().invoke(this));
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+        facts.put("description", describe());
+        return facts;
+    }
+
+    /** Claims deleted just before (deploy --delete --delete-data) are still Terminating: a new cluster waits. */
+    record AwaitVolumesDeleted(List<String> volumes) implements DeployStep {
+        public String describe() {
+            return "wait for " + Names.range(volumes) + " to finish deleting";
+        }
+
+        public boolean changes() {
+            return false;
+        }
+    }
+
+    /** --recreate: a change that cannot be made in place. */
+    record Recreate(List<String> reasons, List<String> volumes) implements DeployStep {
+        public String describe() {
+            return "delete StatefulSet " + KafkaEndpoints.CLUSTER_NAME + " and " + Names.range(volumes) + " ("
+                    + String.join(", ", reasons) + "): all Kafka data lost";
+        }
+    }
+
+    /** The cluster's min.insync.replicas, lowered before a shrink, raised as a grow's last step. */
+    record SetMinIsr(Integer from, int to) implements DeployStep {
+        public String describe() {
+            return "set the cluster's min ISR " + (from == null ? "" : from + " → ") + to;
+        }
+    }
+
+    /** A shrink's reassignments: every partition onto the brokers that stay. */
+    record MovePartitions(int partitions, List<Integer> onto) implements DeployStep {
+        public String describe() {
+            return "move " + Names.count(partitions, "partition") + " onto broker" + (onto.size() == 1 ? " " : "s ")
+                    + Names.ids(onto);
+        }
+    }
+
+    /** Voters out of the KRaft quorum, one at a time, in this order. */
+    record RemoveVoters(List<Integer> ids) implements DeployStep {
+        public String describe() {
+            return "remove node" + (ids.size() == 1 ? " " : "s ") + Names.ids(ids) + " from the KRaft voters"
+                    + (ids.size() == 1 ? "" : " (in this order)");
+        }
+    }
+
+    record CreateNamespace(String name) implements DeployStep {
+        public String describe() {
+            return "create Namespace " + name;
+        }
+    }
+
+    /** A new cluster's first voters (see {@link KraftQuorum#FORMATION}). */
+    record StartFormation(List<Integer> voters) implements DeployStep {
+        public String describe() {
+            return "create ConfigMap " + KraftQuorum.FORMATION + " (first voters: node" + (voters.size() == 1 ? " "
+                    : "s ") + Names.ids(voters) + ")";
+        }
+    }
+
+    /** A server-side apply of one object: created, or the fields that change. */
+    record Apply(String kind, String name, boolean create, List<String> fields) implements DeployStep {
+        public String describe() {
+            return (create ? "create " : "change ") + kind + " " + name + (fields.isEmpty() ? ""
+                    : ": " + String.join(", ", fields));
+        }
+    }
+
+    /** An object of this tool's that the profile no longer renders. */
+    record Delete(String kind, String name) implements DeployStep {
+        public String describe() {
+            return "delete " + kind + " " + name;
+        }
+    }
+
+    /** Brokers a shrink removed, unregistered once their pods are gone (their controller registrations too). */
+    record UnregisterBrokers(List<Integer> ids) implements DeployStep {
+        public String describe() {
+            return "unregister broker" + (ids.size() == 1 ? " " : "s ") + Names.ids(ids) + " once "
+                    + (ids.size() == 1 ? "its pod is" : "their pods are") + " gone";
+        }
+    }
+
+    /** --delete-data on a deploy: the volumes of brokers beyond the cluster's size. */
+    record DeleteVolumes(List<String> volumes) implements DeployStep {
+        public String describe() {
+            return "delete " + Names.range(volumes) + ": their data is lost";
+        }
+    }
+
+    /** A grow's new brokers, Ready before they can become voters. */
+    record AwaitBrokers(int replicas) implements DeployStep {
+        public String describe() {
+            return "wait for " + replicas + " brokers Ready";
+        }
+
+        public boolean changes() {
+            return false;
+        }
+    }
+
+    /** Voters whose node came back on new storage: the old storage out, the new in. */
+    record ReplaceVoters(List<Integer> ids) implements DeployStep {
+        public String describe() {
+            return "replace the old storage of voter" + (ids.size() == 1 ? " " : "s ") + Names.ids(ids)
+                    + " by the new";
+        }
+    }
+
+    record AddVoters(List<Integer> ids) implements DeployStep {
+        public String describe() {
+            return "add node" + (ids.size() == 1 ? " " : "s ") + Names.ids(ids) + " to the KRaft voters";
+        }
+    }
+
+    /** A grow from a profile with fewer copies: the partitions short of the replication factor get new copies. */
+    record AddReplicas(int partitions, int factor) implements DeployStep {
+        public String describe() {
+            return "copy " + Names.count(partitions, "partition") + " to " + factor + " replicas each";
+        }
+    }
+
+    /** The safe roll: the brokers that are down first, then one at a time, the quorum leader last. */
+    record Restart(List<Integer> order, List<Integer> down) implements DeployStep {
+        public String describe() {
+            return "restart " + order.stream().map(id -> KafkaEndpoints.podName(id) + (down.contains(id) ? " (down)"
+                    : "")).collect(Collectors.joining(", ")) + (order.size() == 1 ? "" : ", one at a time");
+        }
+    }
+
+    /** A template change on a profile whose StatefulSet controller restarts the pods itself. */
+    record ControllerRoll(List<Integer> pods) implements DeployStep {
+        public String describe() {
+            return "the StatefulSet controller restarts " + pods.stream().map(KafkaEndpoints::podName)
+                    .collect(Collectors.joining(", ")) + " onto the new template";
+        }
+
+        /** Kubernetes does it, as the StatefulSet's change lands. */
+        public boolean changes() {
+            return false;
+        }
+    }
+
+    /** Every broker Ready, as a deploy ends. */
+    record AwaitRollout(int replicas) implements DeployStep {
+        public String describe() {
+            return "wait for " + replicas + "/" + replicas + " brokers Ready";
+        }
+
+        public boolean changes() {
+            return false;
+        }
+    }
+
+    /** The quorum has formed: a node starting on an empty disk from now on joins as an observer. */
+    record EndFormation() implements DeployStep {
+        public String describe() {
+            return "delete ConfigMap " + KraftQuorum.FORMATION + " once the quorum has formed";
+        }
+    }
+
+    /** How steps name things. */
+    final class Names {
+        private Names() {
+        }
+
+        /** "data-kafka-3", "data-kafka-3..5" */
+        static String range(List<String> names) {
+            String noun = names.size() == 1 ? "volume " : "volumes ";
+            return noun + (names.size() == 1 ? names.get(0) : names.get(0) + ".." + names.get(names.size() - 1)
+                    .substring(names.get(names.size() - 1).lastIndexOf('-') + 1));
+        }
+
+        static String ids(List<Integer> ids) {
+            return ids.stream().map(String::valueOf).collect(Collectors.joining(","));
+        }
+
+        static String count(int count, String noun) {
+            return count + " " + noun + (count == 1 ? "" : "s");
+        }
+    }
+}

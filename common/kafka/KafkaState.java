@@ -1,0 +1,114 @@
+package common.kafka;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.QuorumInfo;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * What deploy needs to know of a running cluster's Kafka side before it decides anything, read at once: the KRaft
+ * voters and which members are caught up (on the leader's clock), the registered brokers, every partition's
+ * replicas and ISR, the cluster's min ISR and the reassignments running. A plain value, so that planning is a
+ * function of it.
+ *
+ * @param voters         the KRaft voters
+ * @param leader         the quorum leader, or -1 while there is none
+ * @param caughtUp       the voters and observers fetching from the leader and at its log end
+ * @param replacedVoters voters whose node runs on new storage (see {@link QuorumMembers#replacedVoters})
+ * @param registered     every registered broker, fenced ones too
+ * @param live           the unfenced brokers
+ * @param partitions     every partition, internal topics included, by topic and number
+ * @param clusterMinIsr  the cluster-level min.insync.replicas, or null when none is set
+ * @param reassignments  the partition reassignments running
+ */
+public record KafkaState(Set<Integer> voters, int leader, Set<Integer> caughtUp, List<Integer> replacedVoters,
+        Set<Integer> registered, Set<Integer> live, List<Partition> partitions, Integer clusterMinIsr,
+        int reassignments) {
+
+    /** One partition as the plan needs it; {@code minIsr} is its topic's min.insync.replicas. */
+    public record Partition(String topic, int partition, List<Integer> replicas, List<Integer> isr, boolean online,
+            int minIsr) {
+        public String name() {
+            return topic + "-" + partition;
+        }
+    }
+
+    public static KafkaState read(KafkaAccess kafka) {
+        var registered = kafka.admin().describeCluster(new DescribeClusterOptions().includeFencedBrokers(true))
+                .nodes();
+        var quorumInfo = kafka.admin().describeMetadataQuorum().quorumInfo();
+        var clusterDefault = new ConfigResource(ConfigResource.Type.BROKER, "");
+        var clusterConfig = kafka.admin().describeConfigs(List.of(clusterDefault)).all();
+        var reassignments = kafka.admin().listPartitionReassignments().reassignments();
+        List<Partition> partitions = partitions(kafka);
+        QuorumInfo quorum = kafka.await(quorumInfo, "reading the quorum");
+        long now = QuorumMembers.leaderNow(quorum);
+        List<Node> nodes = List.copyOf(kafka.await(registered, "reading the brokers"));
+        ConfigEntry minIsr = kafka.await(clusterConfig, "reading the cluster's min.insync.replicas")
+                .get(clusterDefault).get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+        return new KafkaState(ids(quorum.voters().stream()), quorum.leaderId(),
+                ids(Stream.concat(quorum.voters().stream(), quorum.observers().stream())
+                        .filter(member -> QuorumMembers.caughtUp(member, now))),
+                QuorumMembers.replacedVoters(quorum),
+                nodes.stream().map(Node::id).collect(Collectors.toCollection(TreeSet::new)),
+                nodes.stream().filter(node -> !node.isFenced()).map(Node::id)
+                        .collect(Collectors.toCollection(TreeSet::new)),
+                partitions, minIsr == null || minIsr.value() == null ? null : Integer.valueOf(minIsr.value()),
+                kafka.await(reassignments, "listing reassignments").size());
+    }
+
+    /** Every partition of every topic, internal ones included, with its topic's min ISR: three requests. */
+    public static List<Partition> partitions(KafkaAccess kafka) {
+        Set<String> names = kafka.await(kafka.admin().listTopics(new ListTopicsOptions().listInternal(true)).names(),
+                "listing topics");
+        if (names.isEmpty()) {
+            return List.of();
+        }
+        var described = kafka.admin().describeTopics(names).allTopicNames();
+        List<ConfigResource> resources = names.stream()
+                .map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name)).toList();
+        Map<ConfigResource, Config> configs = kafka.await(kafka.admin().describeConfigs(resources).all(),
+                "reading topic configs");
+        Map<String, TopicDescription> topics = kafka.await(described, "describing topics");
+        List<Partition> partitions = new ArrayList<>();
+        for (TopicDescription topic : topics.values().stream().sorted(Comparator.comparing(TopicDescription::name))
+                .toList()) {
+            int minIsr = minInsyncReplicas(configs.get(new ConfigResource(ConfigResource.Type.TOPIC, topic.name())));
+            for (TopicPartitionInfo partition : topic.partitions()) {
+                partitions.add(new Partition(topic.name(), partition.partition(),
+                        partition.replicas().stream().map(Node::id).toList(),
+                        partition.isr().stream().map(Node::id).toList(),
+                        partition.leader() != null && !partition.leader().isEmpty(), minIsr));
+            }
+        }
+        return partitions;
+    }
+
+    /** The voters that are not an unfenced broker caught up with the quorum leader. */
+    public List<Integer> votersBehind(java.util.Collection<Integer> ids) {
+        return ids.stream().filter(id -> !live.contains(id) || !caughtUp.contains(id)).sorted().toList();
+    }
+
+    private static Set<Integer> ids(Stream<QuorumInfo.ReplicaState> members) {
+        return members.map(QuorumInfo.ReplicaState::replicaId).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    private static int minInsyncReplicas(Config config) {
+        var entry = config == null ? null : config.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+        return entry == null || entry.value() == null ? 1 : Integer.parseInt(entry.value());
+    }
+}

@@ -1,0 +1,116 @@
+package common.kube;
+
+import common.cli.CommandFailure;
+import common.cluster.KafkaManifests;
+import common.cluster.KraftQuorum;
+import common.cluster.Platform;
+import common.day2.ObservedCluster;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Reads what deploy decides from ({@link ObservedCluster}), with the deploy Role's get and list; writes nothing. */
+public final class ClusterObserver {
+    /** The most volumes looked for by name (a StatefulSet numbers its claims from 0 without gaps). */
+    private static final int MAX_CLAIMS = 64;
+
+    private final KubernetesClient client;
+    private final KubernetesAccess access;
+    private final String namespace;
+
+    public ClusterObserver(KubernetesClient client, KubernetesAccess access, String namespace) {
+        this.client = client;
+        this.access = access;
+        this.namespace = namespace;
+    }
+
+    /**
+     * The Kubernetes side, under the names {@code rendered} uses. {@code openshift}: the user said so; otherwise
+     * the cluster says whether it serves OpenShift's security API.
+     */
+    public ObservedCluster observe(KafkaManifests rendered, boolean openshift) {
+        boolean namespaceExists = namespaceExists();
+        Map<String, HasMetadata> objects = new LinkedHashMap<>();
+        List<HasMetadata> names = new ArrayList<>(rendered.namespaced());
+        names.addAll(rendered.unrendered());
+        for (HasMetadata object : names) {
+            HasMetadata found = get(object, "reading " + object.getKind() + " " + object.getMetadata().getName());
+            if (found != null) {
+                objects.put(ObservedCluster.key(found), found);
+            }
+        }
+        ConfigMap formation = get(rendered.formation(), "reading ConfigMap " + KraftQuorum.FORMATION);
+        return new ObservedCluster(namespaceExists, objects, claims(), formation,
+                openshift ? Platform.OPENSHIFT : platform(), pods(), null);
+    }
+
+    /**
+     * Whether the namespace is there. A user who may not read it is assumed to have been given it. One being
+     * deleted cannot take new objects: say so instead.
+     */
+    private boolean namespaceExists() {
+        try {
+            Namespace found = client.namespaces().withName(namespace).get();
+            if (found != null && found.getStatus() != null && "Terminating".equals(found.getStatus().getPhase())) {
+                throw new CommandFailure("namespace " + namespace + " is being deleted (Terminating): wait "
+                        + "until it is gone, then deploy again");
+            }
+            return found != null;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 403) {
+                return true;
+            }
+            throw access.failure("reading Namespace " + namespace, e);
+        }
+    }
+
+    /** The data volumes data-kafka-0, data-kafka-1, ... as far as they go without a gap, whoever's they are. */
+    private List<PersistentVolumeClaim> claims() {
+        List<PersistentVolumeClaim> claims = new ArrayList<>();
+        for (String name : KafkaManifests.claimNames(MAX_CLAIMS)) {
+            try {
+                PersistentVolumeClaim claim = client.persistentVolumeClaims().inNamespace(namespace).withName(name)
+                        .get();
+                if (claim == null) {
+                    return claims;
+                }
+                claims.add(claim);
+            } catch (KubernetesClientException e) {
+                throw access.failure("reading the Kafka volumes", e);
+            }
+        }
+        return claims;
+    }
+
+    private List<Pod> pods() {
+        try {
+            return client.pods().inNamespace(namespace).withLabels(KafkaManifests.selector()).list().getItems();
+        } catch (KubernetesClientException e) {
+            throw access.failure("listing the Kafka pods", e);
+        }
+    }
+
+    private Platform platform() {
+        try {
+            return client.hasApiGroup(Platform.OPENSHIFT_API_GROUP, false) ? Platform.OPENSHIFT : Platform.KUBERNETES;
+        } catch (KubernetesClientException e) {
+            throw access.failure("reading the API groups", e);
+        }
+    }
+
+    private <T extends HasMetadata> T get(T named, String doing) {
+        try {
+            return client.resource(named).get();
+        } catch (KubernetesClientException e) {
+            throw access.failure(doing, e);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package common.kube;
+
+import common.cli.CommandFailure;
+import common.cluster.KafkaEndpoints;
+import common.cluster.KafkaManifests;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.LocalPortForward;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+/**
+ * One port-forward per broker, from {@code localhost:<base + ordinal>} to that pod's port-forward listener, which
+ * advertises exactly that address: a client bootstrapping at {@code localhost:<base>} follows the metadata through
+ * the forwards to every broker, which a single kubectl port-forward cannot give a multi-broker cluster. Like
+ * kubectl, they listen on the loopback address only: the listener is plaintext and unauthenticated.
+ */
+public final class PortForwards implements AutoCloseable {
+    private final List<LocalPortForward> forwards;
+    private final int replicas;
+
+    private PortForwards(List<LocalPortForward> forwards, int replicas) {
+        this.forwards = forwards;
+        this.replicas = replicas;
+    }
+
+    /**
+     * Opens the forwards; or, when their local ports are already held by forwards to this same cluster (another
+     * command holding them, e.g. {@code get_connection --port-forward} in another terminal), uses those.
+     */
+    public static PortForwards open(KubernetesClient client, KubernetesAccess access, String namespace) {
+        StatefulSet deployed = deployed(client, access, namespace);
+        int replicas = deployed.getSpec().getReplicas();
+        List<Integer> busy = IntStream.range(0, replicas).map(i -> KafkaEndpoints.PORT_FORWARD_BASE + i)
+                .filter(port -> !free(port)).boxed().toList();
+        if (!busy.isEmpty()) {
+            String clusterId = KafkaManifests.environmentOf(deployed, "CLUSTER_ID");
+            if (clusterId != null && clusterId.equals(clusterIdAt(KafkaEndpoints.PORT_FORWARD_BASE))) {
+                return new PortForwards(List.of(), replicas);
+            }
+            throw new Busy("localhost:" + busy.get(0) + " is held by another program, not by a port-forward to "
+                    + "this Kafka cluster: stop it, or pass --bootstrap-server");
+        }
+        List<LocalPortForward> opened = new ArrayList<>();
+        try {
+            for (int ordinal = 0; ordinal < replicas; ordinal++) {
+                opened.add(client.pods().inNamespace(namespace).withName(KafkaEndpoints.podName(ordinal))
+                        .portForward(KafkaEndpoints.PORT_FORWARD_PORT, InetAddress.getLoopbackAddress(),
+                                KafkaEndpoints.PORT_FORWARD_BASE + ordinal));
+            }
+            return new PortForwards(opened, replicas);
+        } catch (KubernetesClientException e) {
+            new PortForwards(opened, replicas).close();
+            throw access.failure("port-forwarding to the Kafka pods", e);
+        } catch (RuntimeException e) {
+            new PortForwards(opened, replicas).close();
+            String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new CommandFailure("cannot listen on localhost:" + (KafkaEndpoints.PORT_FORWARD_BASE + opened.size())
+                    + " for a port-forward: " + message.lines().findFirst().orElse(""));
+        }
+    }
+
+    /** The StatefulSet's desired replicas; fails in one line when Kafka is not deployed there. */
+    public static int deployedReplicas(KubernetesClient client, KubernetesAccess access, String namespace) {
+        return deployed(client, access, namespace).getSpec().getReplicas();
+    }
+
+    /** The deployed Kafka StatefulSet; fails in one line when there is none. */
+    private static StatefulSet deployed(KubernetesClient client, KubernetesAccess access, String namespace) {
+        try {
+            StatefulSet statefulSet = client.apps().statefulSets().inNamespace(namespace)
+                    .withName(KafkaEndpoints.CLUSTER_NAME).get();
+            if (statefulSet == null) {
+                throw new CommandFailure("Kafka is not deployed in namespace '" + namespace
+                        + "' (no StatefulSet " + KafkaEndpoints.CLUSTER_NAME + "): run deploy first");
+            }
+            return statefulSet;
+        } catch (KubernetesClientException e) {
+            throw access.failure("reading StatefulSet " + KafkaEndpoints.CLUSTER_NAME, e);
+        }
+    }
+
+    /** A local port the forwards need is taken by something else: the cluster was not reached at all. */
+    public static final class Busy extends CommandFailure {
+        Busy(String message) {
+            super(message);
+        }
+    }
+
+    /** Whether forwards that another process holds are used, rather than this one's own. */
+    public boolean reused() {
+        return forwards.isEmpty();
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException inUse) {
+            return false;
+        }
+    }
+
+    /** The id of the Kafka cluster that answers on a local port, or null when nothing Kafka answers there. */
+    private static String clusterIdAt(int port) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:" + port);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000);
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, KafkaManifests.MANAGED_BY);
+        try (Admin admin = Admin.create(props)) {
+            return admin.describeCluster().clusterId().get(4, TimeUnit.SECONDS);
+        } catch (Exception notKafka) {
+            return null;
+        }
+    }
+
+    /** Where a person's local clients bootstrap: the first broker's forward. */
+    public String bootstrap() {
+        return "localhost:" + KafkaEndpoints.PORT_FORWARD_BASE;
+    }
+
+    /** The forwards' local addresses in short: {@code localhost:19092-19094}. */
+    public String describe() {
+        return bootstrap() + (replicas > 1 ? "-" + (KafkaEndpoints.PORT_FORWARD_BASE + replicas - 1) : "");
+    }
+
+    /**
+     * Every broker's forward, for this tool's own client: with only the first, a command would reach no broker at
+     * all while kafka-0 is down, which is exactly when a repair or a check is needed.
+     */
+    public String bootstrapServers() {
+        return IntStream.range(0, replicas).mapToObj(i -> "localhost:" + (KafkaEndpoints.PORT_FORWARD_BASE + i))
+                .collect(java.util.stream.Collectors.joining(","));
+    }
+
+    @Override
+    public void close() {
+        for (LocalPortForward forward : forwards) {
+            try {
+                forward.close();
+            } catch (Exception ignored) {
+                // closing on the way out: nothing more to do
+            }
+        }
+    }
+}

@@ -1,0 +1,397 @@
+package tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import common.cli.CommandFailure;
+import common.cluster.ClusterProfile;
+import common.cluster.KafkaManifests;
+import common.cluster.KraftQuorum;
+import common.cluster.Platform;
+import common.day2.DeployPlan;
+import common.day2.DeployPlanner;
+import common.day2.ObservedCluster;
+import common.kafka.KafkaState;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * deploy's decision table: what it does to each cluster it may find, as the ordered steps {@code deploy --plan}
+ * prints, computed from an observed state without a cluster or Kafka. Each row asserts the whole plan.
+ */
+class DeployPlanTest {
+    private static final String NS = "plan";
+    private static final String NEW_IMAGE = "apache/kafka:4.4.1";
+
+    @Test
+    void aNewDevClusterIsCreatedFormedAndWaitedFor() {
+        assertPlan(List.of(
+                "create Namespace plan",
+                "create ConfigMap kafka-formation (first voters: node 0)",
+                "create Service kafka-headless",
+                "create Service kafka",
+                "create StatefulSet kafka",
+                "wait for 1/1 brokers Ready",
+                "delete ConfigMap kafka-formation once the quorum has formed",
+                "plan: 7 steps"), plan(request(ClusterProfile.DEV), nothing()));
+    }
+
+    @Test
+    void aConvergedClusterHasNothingToDo() {
+        for (ClusterProfile profile : ClusterProfile.values()) {
+            DeployPlan plan = plan(request(profile), Cluster.of(profile, profile.replicas).observed());
+            assertTrue(plan.nothingToDo(), plan.lines().toString());
+            assertEquals(List.of("plan: nothing to do"), plan.lines());
+        }
+    }
+
+    @Test
+    void aTemplateChangeOnDevIsRolledByTheStatefulSetController() {
+        assertPlan(List.of(
+                "1. change StatefulSet kafka: image apache/kafka:4.4.0→apache/kafka:4.4.1",
+                "2. the StatefulSet controller restarts kafka-0 onto the new template",
+                "3. wait for 1/1 brokers Ready",
+                "plan: 3 steps; 1 broker restarted"), plan(request(ClusterProfile.DEV, NEW_IMAGE),
+                Cluster.of(ClusterProfile.DEV, 1).observed()));
+    }
+
+    @Test
+    void aTemplateChangeOnProdRestartsOneBrokerAtATimeTheQuorumLeaderLast() {
+        Cluster prod = Cluster.of(ClusterProfile.PROD, 3);
+        prod.leader = 1;
+        assertPlan(List.of(
+                "1. change StatefulSet kafka: image apache/kafka:4.4.0→apache/kafka:4.4.1",
+                "2. restart kafka-2, kafka-0, kafka-1, one at a time",
+                "3. wait for 3/3 brokers Ready",
+                "plan: 3 steps; 3 brokers restarted one at a time"),
+                plan(request(ClusterProfile.PROD, NEW_IMAGE), prod.observed()));
+    }
+
+    @Test
+    void aBrokerThatIsDownIsRestartedFirst() {
+        Cluster prod = Cluster.of(ClusterProfile.PROD, 3);
+        prod.down(0);
+        assertEquals("2. restart kafka-0 (down), kafka-2, kafka-1, one at a time",
+                plan(request(ClusterProfile.PROD, NEW_IMAGE), prod.observed()).lines().get(1));
+    }
+
+    @Test
+    void devGrowsToProdInPlace() {
+        Cluster dev = Cluster.of(ClusterProfile.DEV, 1);
+        assertPlan(List.of(
+                "change StatefulSet kafka: replicas 1→3, affinity, env, resources, updateStrategy",
+                "create PodDisruptionBudget kafka",
+                "wait for 3 brokers Ready",
+                "add nodes 1,2 to the KRaft voters",
+                "copy 6 partitions to 3 replicas each",
+                "set the cluster's min ISR 1 → 2",
+                "restart kafka-0",
+                "wait for 3/3 brokers Ready",
+                "plan: 8 steps; 1 broker restarted"), plan(request(ClusterProfile.PROD), dev.observed()));
+    }
+
+    @Test
+    void prodShrinksToDevInPlace() {
+        Cluster prod = Cluster.of(ClusterProfile.PROD, 3);
+        assertPlan(List.of(
+                "set the cluster's min ISR 2 → 1",
+                "move 6 partitions onto broker 0",
+                "remove nodes 2,1 from the KRaft voters (in this order)",
+                "change StatefulSet kafka: replicas 3→1, env, resources, updateStrategy",
+                "delete PodDisruptionBudget kafka",
+                "unregister brokers 1,2 once their pods are gone",
+                "the StatefulSet controller restarts kafka-0 onto the new template",
+                "wait for 1/1 brokers Ready",
+                "plan: 8 steps; 1 broker restarted"), plan(request(ClusterProfile.DEV), prod.observed()));
+    }
+
+    @Test
+    void prodGrowsFromThreeToFiveAndShrinksToFour() {
+        assertPlan(List.of(
+                "1. change StatefulSet kafka: replicas 3→5",
+                "2. wait for 5 brokers Ready",
+                "3. add nodes 3,4 to the KRaft voters",
+                "4. wait for 5/5 brokers Ready",
+                "plan: 4 steps"), plan(request(ClusterProfile.PROD, 5), Cluster.of(ClusterProfile.PROD, 3)
+                        .observed()));
+        assertPlan(List.of(
+                "1. move 2 partitions onto brokers 0,1,2,3",
+                "2. remove nodes 4,3 from the KRaft voters (in this order)",
+                "3. change StatefulSet kafka: replicas 5→4",
+                "4. unregister broker 4 once its pod is gone",
+                "5. wait for 4/4 brokers Ready",
+                "plan: 5 steps"), plan(request(ClusterProfile.PROD, 4), Cluster.of(ClusterProfile.PROD, 5)
+                        .observed()));
+    }
+
+    @Test
+    void aGrowInterruptedBeforeItsVotersWereAddedIsFinished() {
+        Cluster grown = Cluster.of(ClusterProfile.PROD, 5);
+        grown.voters = new TreeSet<>(Set.of(0, 1, 2));
+        assertPlan(List.of(
+                "1. wait for 5 brokers Ready",
+                "2. add nodes 3,4 to the KRaft voters",
+                "3. wait for 5/5 brokers Ready",
+                "plan: 3 steps"), plan(request(ClusterProfile.PROD), grown.observed()));
+    }
+
+    @Test
+    void aShrinkInterruptedBeforeItUnregisteredTheBrokersIsFinished() {
+        Cluster shrunk = Cluster.of(ClusterProfile.PROD, 3);
+        shrunk.shrinkingFrom = 5;
+        shrunk.claims = 5;
+        assertPlan(List.of(
+                "1. unregister brokers 3,4 once their pods are gone",
+                "2. wait for 3/3 brokers Ready",
+                "plan: 2 steps"), plan(request(ClusterProfile.PROD), shrunk.observed()));
+    }
+
+    @Test
+    void aVolumeChangeIsRefusedUnlessRecreated() {
+        Cluster dev = Cluster.of(ClusterProfile.DEV, 1);
+        CommandFailure refusal = assertThrows(CommandFailure.class,
+                () -> plan(volumesOf("5Gi", false), dev.observed()));
+        assertTrue(refusal.getMessage().startsWith("the volume size would change from 1Gi to 5Gi, which cannot be "
+                + "done in place: nothing changed"), refusal.getMessage());
+        DeployPlan recreated = plan(volumesOf("5Gi", true), dev.observed());
+        assertEquals("1. delete StatefulSet kafka and volume data-kafka-0 (the volume size would change from 1Gi "
+                + "to 5Gi): all Kafka data lost", recreated.lines().get(0));
+        assertEquals("2. create ConfigMap kafka-formation (first voters: node 0)", recreated.lines().get(1));
+        assertTrue(recreated.summary().endsWith("; data deleted"), recreated.summary());
+    }
+
+    @Test
+    void objectsOfAnotherOwnerAreRefused() {
+        Cluster dev = Cluster.of(ClusterProfile.DEV, 1);
+        dev.foreignService = true;
+        CommandFailure refusal = assertThrows(CommandFailure.class,
+                () -> plan(request(ClusterProfile.DEV), dev.observed()));
+        assertTrue(refusal.getMessage().startsWith("Service kafka (managed by helm) is not kafka-k8s-setup's: "
+                + "nothing changed"), refusal.getMessage());
+    }
+
+    @Test
+    void aShrinkWithAStayingBrokerDownIsRefusedNamingIt() {
+        Cluster prod = Cluster.of(ClusterProfile.PROD, 5);
+        prod.down(1);
+        CommandFailure refusal = assertThrows(CommandFailure.class,
+                () -> plan(request(ClusterProfile.PROD, 3), prod.observed()));
+        assertEquals("cannot shrink from 5 to 3 brokers: node 1 is down (not a registered broker); nothing changed",
+                refusal.getMessage());
+    }
+
+    /** C1: a leaving voter that is down leaves first, so that every voter set on the way has a live majority. */
+    @Test
+    void aLeavingVoterThatIsDownIsRemovedFirst() {
+        Cluster prod = Cluster.of(ClusterProfile.PROD, 5);
+        prod.down(3);
+        assertTrue(plan(request(ClusterProfile.PROD, 3), prod.observed()).lines()
+                .contains("2. remove nodes 3,4 from the KRaft voters (in this order)"));
+    }
+
+    /** C2: volumes kept from a cluster of another size hold its voters; starting fewer nodes would lose them. */
+    @Test
+    void volumesKeptFromAClusterOfAnotherSizeAreRefusedWithTheWayOut() {
+        Cluster deleted = Cluster.of(ClusterProfile.PROD, 3);
+        deleted.statefulSet = false;
+        deleted.pods = 0;
+        CommandFailure refusal = assertThrows(CommandFailure.class,
+                () -> plan(request(ClusterProfile.DEV), deleted.observed()));
+        assertEquals("volumes data-kafka-0..2 kept from a cluster of 3 brokers: starting 1 on them could leave its "
+                + "KRaft voters without a majority; nothing changed. Bring it back at its size (deploy prod) and "
+                + "resize it then, or delete them first (deploy --delete --delete-data: the data is lost)",
+                refusal.getMessage());
+        DeployPlan back = plan(request(ClusterProfile.PROD), deleted.observed());
+        assertFalse(back.lines().stream().anyMatch(line -> line.contains("kafka-formation")),
+                "kept data is never formed again: " + back.lines());
+    }
+
+    /** C2: --delete-data never deletes a volume whose node is still a KRaft voter. */
+    @Test
+    void deleteDataRefusesAVolumeThatHoldsAVoter() {
+        Cluster prod = Cluster.of(ClusterProfile.PROD, 3);
+        prod.claims = 5;
+        DeployPlan plan = plan(withFlags(ClusterProfile.PROD, true, false), prod.observed());
+        assertEquals(List.of("1. delete volumes data-kafka-3..4: their data is lost", "2. wait for 3/3 brokers Ready",
+                "plan: 2 steps; data deleted"), plan.lines());
+        prod.voters = new TreeSet<>(Set.of(0, 1, 2, 3, 4));
+        CommandFailure refusal = assertThrows(CommandFailure.class,
+                () -> plan(withFlags(ClusterProfile.PROD, true, false), prod.observed()));
+        assertTrue(refusal.getMessage().startsWith("--delete-data: volumes data-kafka-3..4 still hold KRaft voters"),
+                refusal.getMessage());
+    }
+
+    /** C3: a formation left open (--no-wait, a timeout) is closed by the next deploy once its voters run. */
+    @Test
+    void aFormationLeftOpenIsClosedByTheNextDeployEvenWithoutWaiting() {
+        Cluster dev = Cluster.of(ClusterProfile.DEV, 1);
+        dev.formation = true;
+        assertEquals(List.of("1. delete ConfigMap kafka-formation once the quorum has formed", "plan: 1 step"),
+                plan(withFlags(ClusterProfile.DEV, false, true), dev.observed()).lines());
+        dev.down(0);
+        assertTrue(plan(request(ClusterProfile.DEV), dev.observed()).lines().stream()
+                .noneMatch(line -> line.contains("delete ConfigMap")), "kafka-0 has not started: still forming");
+    }
+
+    /** C7: right after deploy --delete --delete-data the claims are still Terminating: a new cluster waits for them. */
+    @Test
+    void aNewClusterWaitsForVolumesStillBeingDeleted() {
+        Cluster deleted = Cluster.of(ClusterProfile.DEV, 1);
+        deleted.statefulSet = false;
+        deleted.pods = 0;
+        deleted.terminatingClaims = true;
+        List<String> lines = plan(request(ClusterProfile.DEV), deleted.observed()).lines();
+        assertEquals("1. wait for volume data-kafka-0 to finish deleting", lines.get(0));
+        assertEquals("2. create ConfigMap kafka-formation (first voters: node 0)", lines.get(1));
+    }
+
+    private static void assertPlan(List<String> expected, DeployPlan plan) {
+        List<String> numbered = new ArrayList<>();
+        for (int i = 0; i < expected.size(); i++) {
+            String line = expected.get(i);
+            numbered.add(line.matches("\\d+\\. .*") || line.startsWith("plan") ? line : (i + 1) + ". " + line);
+        }
+        assertEquals(numbered, plan.lines());
+    }
+
+    private static DeployPlan plan(DeployPlanner.Request request, ObservedCluster observed) {
+        return new DeployPlanner(request, observed).plan();
+    }
+
+    private static DeployPlanner.Request request(ClusterProfile profile) {
+        return request(profile, KafkaManifests.DEFAULT_IMAGE);
+    }
+
+    private static DeployPlanner.Request request(ClusterProfile profile, String image) {
+        return new DeployPlanner.Request(manifests(profile, image, null), null, null, null, false, null, false,
+                false, false);
+    }
+
+    private static DeployPlanner.Request request(ClusterProfile profile, int replicas) {
+        return new DeployPlanner.Request(manifests(profile, KafkaManifests.DEFAULT_IMAGE, null).withReplicas(replicas),
+                replicas, null, null, false, null, false, false, false);
+    }
+
+    /** --delete-data, --no-wait */
+    private static DeployPlanner.Request withFlags(ClusterProfile profile, boolean deleteData, boolean noWait) {
+        return new DeployPlanner.Request(manifests(profile, KafkaManifests.DEFAULT_IMAGE, null), null, null, null,
+                false, null, deleteData, noWait, false);
+    }
+
+    /** dev with --storage-size, and --recreate */
+    private static DeployPlanner.Request volumesOf(String size, boolean recreate) {
+        return new DeployPlanner.Request(manifests(ClusterProfile.DEV, KafkaManifests.DEFAULT_IMAGE, size), null, size,
+                null, recreate, null, false, false, false);
+    }
+
+    private static KafkaManifests manifests(ClusterProfile profile, String image, String storageSize) {
+        return new KafkaManifests(profile, NS, image, storageSize, null);
+    }
+
+    private static ObservedCluster nothing() {
+        return new ObservedCluster(false, Map.of(), List.of(), null, Platform.KUBERNETES, List.of(), null);
+    }
+
+    /** A cluster as deploy left it, then changed by a row: every field is what deploy would observe. */
+    private static final class Cluster {
+        final ClusterProfile profile;
+        final int replicas;
+        boolean statefulSet = true;
+        int pods;
+        int claims;
+        int leader = 0;
+        Set<Integer> voters;
+        final Set<Integer> downBrokers = new TreeSet<>();
+        int shrinkingFrom;
+        boolean formation;
+        boolean foreignService;
+        boolean terminatingClaims;
+
+        private Cluster(ClusterProfile profile, int replicas) {
+            this.profile = profile;
+            this.replicas = replicas;
+            this.pods = replicas;
+            this.claims = replicas;
+            this.voters = new TreeSet<>(KraftQuorum.DYNAMIC.voters(replicas) == 0 ? Set.of()
+                    : new TreeSet<>(IntStream.range(0, KraftQuorum.DYNAMIC.voters(replicas)).boxed().toList()));
+        }
+
+        static Cluster of(ClusterProfile profile, int replicas) {
+            return new Cluster(profile, replicas);
+        }
+
+        void down(int broker) {
+            downBrokers.add(broker);
+        }
+
+        ObservedCluster observed() {
+            KafkaManifests deployed = manifests(profile, KafkaManifests.DEFAULT_IMAGE, null).withReplicas(replicas);
+            Map<String, HasMetadata> objects = new LinkedHashMap<>();
+            for (HasMetadata object : deployed.namespaced()) {
+                if (object instanceof StatefulSet set) {
+                    if (!statefulSet) {
+                        continue;
+                    }
+                    object = new StatefulSetBuilder(set).editMetadata().withAnnotations(shrinkingFrom == 0 ? Map.of()
+                            : Map.of("kafka-k8s-setup/shrinking-from", String.valueOf(shrinkingFrom)))
+                            .endMetadata().withNewStatus().withUpdateRevision("r1").endStatus().build();
+                } else if (foreignService && object.getMetadata().getName().equals("kafka")) {
+                    object.getMetadata().setLabels(Map.of("app.kubernetes.io/managed-by", "helm"));
+                }
+                objects.put(ObservedCluster.key(object), object);
+            }
+            List<PersistentVolumeClaim> volumes = IntStream.range(0, claims).mapToObj(i -> new PersistentVolumeClaimBuilder()
+                    .withNewMetadata().withName("data-kafka-" + i).withLabels(Map.of("app.kubernetes.io/managed-by",
+                            "kafka-k8s-setup", KraftQuorum.LABEL, KraftQuorum.DYNAMIC.label()))
+                    .withDeletionTimestamp(terminatingClaims ? "2026-12-07T00:00:00Z" : null).endMetadata()
+                    .build()).toList();
+            List<Pod> running = IntStream.range(0, pods).mapToObj(i -> new PodBuilder().withNewMetadata()
+                    .withName("kafka-" + i).withLabels(Map.of("controller-revision-hash", "r1")).endMetadata()
+                    .withNewStatus().addNewCondition().withType("Ready")
+                    .withStatus(downBrokers.contains(i) ? "False" : "True").endCondition().endStatus().build())
+                    .toList();
+            ConfigMap formationMap = formation ? deployed.formation() : null;
+            return new ObservedCluster(true, objects, volumes, formationMap, Platform.KUBERNETES, running,
+                    kafka());
+        }
+
+        /** Two topics of three partitions at the profile's replication factor, spread over the brokers. */
+        private KafkaState kafka() {
+            Set<Integer> all = new TreeSet<>(IntStream.range(0, replicas).boxed().toList());
+            Set<Integer> live = new TreeSet<>(all);
+            live.removeAll(downBrokers);
+            Set<Integer> caughtUp = new TreeSet<>(voters);
+            caughtUp.addAll(all);
+            caughtUp.removeAll(downBrokers);
+            List<KafkaState.Partition> partitions = new ArrayList<>();
+            int factor = Math.min(profile.replicationFactor(), replicas);
+            for (String topic : List.of("events", "__consumer_offsets")) {
+                for (int p = 0; p < 3; p++) {
+                    int first = p;
+                    List<Integer> replicasOf = IntStream.range(0, factor).map(i -> (first + i) % replicas).boxed()
+                            .toList();
+                    partitions.add(new KafkaState.Partition(topic, p, replicasOf, replicasOf, true,
+                            profile.minInsyncReplicas));
+                }
+            }
+            return new KafkaState(voters, leader, caughtUp, List.of(), all, live, partitions,
+                    profile.minInsyncReplicas, 0);
+        }
+    }
+}

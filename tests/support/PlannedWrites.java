@@ -1,0 +1,48 @@
+package tests.support;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What {@code deploy --plan --json} says deploy will write to the API server, and what the API server saw it write:
+ * a plan carried out with nothing changed in between must write exactly what it listed, in its order.
+ */
+public final class PlannedWrites {
+    private static final Set<String> WRITES = Set.of("create", "update", "patch", "delete", "deletecollection");
+    private static final Map<String, String> RESOURCES = Map.of("StatefulSet", "statefulsets", "Service",
+            "services", "PodDisruptionBudget", "poddisruptionbudgets", "ConfigMap", "configmaps");
+
+    private PlannedWrites() {
+    }
+
+    /** "patch statefulsets/kafka", "delete pods/kafka-2", ... for each plan step that writes, in order. */
+    @SuppressWarnings("unchecked")
+    public static List<String> of(Map<String, Object> planJson) {
+        List<String> writes = new ArrayList<>();
+        for (Map<String, Object> step : (List<Map<String, Object>>) planJson.get("steps")) {
+            switch ((String) step.get("step")) {
+                case "apply" -> writes.add("patch " + RESOURCES.get(step.get("kind")) + "/" + step.get("name"));
+                case "delete" -> writes.add("delete " + RESOURCES.get(step.get("kind")) + "/" + step.get("name"));
+                case "createNamespace" -> writes.add("create namespaces");
+                case "startFormation" -> writes.add("create configmaps");
+                case "endFormation" -> writes.add("delete configmaps/kafka-formation");
+                case "restart" -> ((List<Number>) step.get("order"))
+                        .forEach(broker -> writes.add("delete pods/kafka-" + broker.intValue()));
+                default -> { }
+            }
+        }
+        return writes;
+    }
+
+    /** The writes the scripts made, as {@link #of} names them (an apply that creates counts once, as a patch). */
+    public static List<String> seen(ApiServer api) {
+        return api.requests().stream().map(Map.Entry::getKey).filter(request -> WRITES.contains(request.verb()))
+                .filter(request -> !("create".equals(request.verb()) && request.name() != null))
+                .map(request -> request.verb() + " " + request.resource()
+                        + (request.name() == null || "namespaces".equals(request.resource()) && "create"
+                                .equals(request.verb()) ? "" : "/" + request.name()))
+                .toList();
+    }
+}
