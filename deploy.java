@@ -202,7 +202,8 @@ public class deploy implements Callable<Integer> {
                     time -> kafka.connect(namespace.get(), client, access, time), force, deadline,
                     timeout != null ? Duration.ZERO : profile.readyTimeout, limit, plan).carryOut(plan, observed);
             // A plan waits only for what is not Ready yet: otherwise every broker was Ready when observed.
-            Integer ready = result.ready() != null || noWait ? result.ready() : plan.manifests().replicas();
+            Integer ready = result.ready() != null || noWait ? result.ready()
+                    : Integer.valueOf(plan.manifests().replicas());
             report(plan.manifests(), result, ready, System.nanoTime() - start);
             return Cli.OK;
         }

@@ -158,8 +158,14 @@ class GrowInPlaceTest {
                 args.toArray(String[]::new));
         assertEquals(1, interrupted.exitCode(), "the new brokers cannot start in 2s: " + interrupted);
 
+        api.enforce(new RbacPolicy("learnflow-dev", List.of(AccessRules.deployRole("kafka"))));
+        Map<String, Object> remaining = JsonResult.parse(deploy("prod", "--replicas", "5", "--plan", "--json"));
+        assertEquals(List.of("awaitBrokers", "addVoters", "awaitRollout"), steps(remaining),
+                "--plan shows what the interrupted deploy left: " + remaining);
         Scripts.Result grown = deploy("prod", "--replicas", "5");
         model.check();
+        assertEquals(List.of(), PlannedWrites.seen(api), "nothing left to write: the StatefulSet has 5 replicas");
+        api.enforce(null);
         assertEquals(0, grown.exitCode(), grown.toString());
         assertTrue(grown.stdout().startsWith("deploy prod: 5 unchanged; 2 voters added; 5/5 brokers ready"),
                 "the grow the interrupted deploy left is finished: " + grown.stdout());
@@ -218,8 +224,16 @@ class GrowInPlaceTest {
     @Test
     @Order(4)
     void prodShrinksBackToDevInPlaceAndKeepsEveryRecord() throws Exception {
+        api.enforce(new RbacPolicy("learnflow-dev", List.of(AccessRules.deployRole("kafka"))));
+        Map<String, Object> plan = JsonResult.parse(deploy("dev", "--delete-data", "--plan", "--json"));
+        assertEquals(List.of("setMinIsr", "movePartitions", "removeVoters", "apply", "delete", "unregisterBrokers",
+                "deleteVolumes", "controllerRoll", "awaitRollout"), steps(plan), plan.toString());
+        assertEquals(List.of(), PlannedWrites.seen(api), "--plan writes nothing");
+        assertEquals("2", minIsr(), "nor lowers the min ISR");
         Scripts.Result shrunk = deploy("dev", "--delete-data", "--json");
         model.check();
+        assertEquals(PlannedWrites.of(plan), PlannedWrites.seen(api), "the shrink did what its plan listed");
+        api.enforce(null);
         assertEquals(0, shrunk.exitCode(), shrunk.toString());
         Map<String, Object> facts = tests.support.JsonResult.parse(shrunk);
         assertEquals(3, ((Number) facts.get("brokersRemoved")).intValue(), facts.toString());

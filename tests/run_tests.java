@@ -62,7 +62,7 @@ public class run_tests {
                 String owner = test.getUniqueId().replaceAll(".*class:tests\\.([A-Za-z0-9_$]+).*", "$1");
                 System.out.printf("%-10s %s > %s%n", result.getStatus(), owner, test.getLegacyReportingName());
                 // The reason at once, not only in the summary: a long run shows why while it goes on.
-                result.getThrowable().ifPresent(failure -> String.valueOf(failure.getMessage()).lines().limit(3)
+                result.getThrowable().ifPresent(failure -> String.valueOf(failure.getMessage()).lines().limit(8)
                         .forEach(line -> System.out.println("           " + line)));
                 System.out.flush();
             }

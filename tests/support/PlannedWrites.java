@@ -21,9 +21,23 @@ public final class PlannedWrites {
     @SuppressWarnings("unchecked")
     public static List<String> of(Map<String, Object> planJson) {
         List<String> writes = new ArrayList<>();
-        for (Map<String, Object> step : (List<Map<String, Object>>) planJson.get("steps")) {
+        List<Map<String, Object>> steps = (List<Map<String, Object>>) planJson.get("steps");
+        // While brokers a shrink removed may still be registered, the StatefulSet carries an annotation saying so.
+        boolean shrinkMarked = steps.stream().anyMatch(step -> "unregisterBrokers".equals(step.get("step")));
+        for (Map<String, Object> step : steps) {
             switch ((String) step.get("step")) {
-                case "apply" -> writes.add("patch " + RESOURCES.get(step.get("kind")) + "/" + step.get("name"));
+                case "apply" -> {
+                    if (shrinkMarked && "StatefulSet".equals(step.get("kind"))) {
+                        writes.add("patch statefulsets/kafka");
+                    }
+                    writes.add("patch " + RESOURCES.get(step.get("kind")) + "/" + step.get("name"));
+                }
+                case "unregisterBrokers" -> writes.add("patch statefulsets/kafka");
+                case "deleteVolumes" -> {
+                    List<String> volumes = new ArrayList<>((List<String>) step.get("volumes"));
+                    java.util.Collections.reverse(volumes); // highest first: the claims stay numbered without gaps
+                    volumes.forEach(volume -> writes.add("delete persistentvolumeclaims/" + volume));
+                }
                 case "delete" -> writes.add("delete " + RESOURCES.get(step.get("kind")) + "/" + step.get("name"));
                 case "createNamespace" -> writes.add("create namespaces");
                 case "startFormation" -> writes.add("create configmaps");
