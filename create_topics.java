@@ -13,8 +13,8 @@
 //DEPS org.slf4j:slf4j-simple:2.0.20
 //SOURCES common/*.java common/*/*.java
 
-import common.LearnFlowTopics.Topic;
 import common.LearnFlowTopics;
+import common.LearnFlowTopics.Topic;
 import common.cli.Cli;
 import common.cli.CommandFailure;
 import common.cli.ContextOption;

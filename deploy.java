@@ -28,6 +28,7 @@ import common.cluster.AccessRules;
 import common.cluster.ClusterProfile;
 import common.cluster.KafkaManifests;
 import common.cluster.Platform;
+import common.day2.DeployLease;
 import common.day2.DeployPlan;
 import common.day2.DeployPlanner;
 import common.day2.DeployRun;
@@ -166,7 +167,7 @@ public class deploy implements Callable<Integer> {
                     + "cluster: use it without --dry-run and --delete (--delete --dry-run lists a teardown)");
         }
         if (dryRun && !delete) {
-            print(manifests.withPlatform(openshift ? Platform.OPENSHIFT : Platform.KUBERNETES).all());
+            print(manifests.withPlatform(openshift ? Platform.OPENSHIFT : Platform.KUBERNETES).forApply());
             return Cli.OK;
         }
         Duration limit = timeout == null ? profile.readyTimeout : timeout;
@@ -174,15 +175,20 @@ public class deploy implements Callable<Integer> {
         // Without --timeout, a roll gets the profile's ready timeout per broker on top.
         Duration outer = timeout != null || !profile.safeRoll ? limit
                 : profile.readyTimeout.multipliedBy(manifests.replicas() + 1L);
-        return Deadline.run("deploy", outer.plus(Deadline.GRACE),
-                () -> delete ? tearDown(manifests) : deploy(manifests, limit, deadline));
+        Duration longest = outer.plus(Deadline.GRACE);
+        return Deadline.run("deploy", longest,
+                () -> delete ? tearDown(manifests) : deploy(manifests, limit, deadline, longest));
     }
 
-    /** Observe, plan, then show the plan (--plan) or carry it out; a refusal leaves the cluster as it was. */
-    private int deploy(KafkaManifests rendered, Duration limit, long deadline) {
+    /**
+     * Observe, plan, then show the plan (--plan) or carry it out, one deploy at a time per namespace (for at most
+     * {@code longest}); a refusal leaves the cluster as it was.
+     */
+    private int deploy(KafkaManifests rendered, Duration limit, long deadline, Duration longest) {
         long start = System.nanoTime();
         KubernetesAccess access = context.configure();
-        try (KubernetesClient client = access.client()) {
+        try (KubernetesClient client = access.client();
+                DeployLease lease = planOnly ? null : DeployLease.take(client, access, namespace.get(), longest)) {
             ObservedCluster observed = new ClusterObserver(client, access, namespace.get()).observe(rendered,
                     openshift);
             DeployPlanner.Request request = new DeployPlanner.Request(rendered, replicas, storageSize, storageClass,

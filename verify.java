@@ -13,8 +13,8 @@
 //DEPS org.slf4j:slf4j-simple:2.0.20
 //SOURCES common/*.java common/*/*.java
 
-import common.LearnFlowTopics.Topic;
 import common.LearnFlowTopics;
+import common.LearnFlowTopics.Topic;
 import common.cli.Cli;
 import common.cli.CommandFailure;
 import common.cli.ContextOption;
@@ -26,6 +26,7 @@ import common.cli.Progress;
 import common.cli.ToolVersion;
 import common.cluster.ClusterProfile;
 import common.cluster.KafkaManifests;
+import common.cluster.KraftQuorum;
 import common.kafka.ClusterDefaults;
 import common.kafka.KafkaAccess;
 import common.kafka.PartitionHealth;
@@ -140,8 +141,10 @@ public class verify implements Callable<Integer> {
         KubernetesAccess kube = kafka.viaKubernetes() ? context.configure() : null;
         try (KubernetesClient client = kube == null ? null : kube.client()) {
             Integer replicas = kube == null ? null : checkPods(client, kube);
+            boolean formationOpen = kube != null && formationOpen(client, kube);
             try (KafkaAccess access = kafka.connect(namespace.get(), client, kube, left)) {
-                return checkKafka(access, replicas) + (topics ? ", " + checkTopics(access) : "");
+                return checkKafka(access, replicas) + (topics ? ", " + checkTopics(access) : "")
+                        + (formationOpen ? "; first-start formation still open: deploy closes it" : "");
             }
         }
     }
@@ -161,6 +164,24 @@ public class verify implements Callable<Integer> {
             return replicas;
         } catch (KubernetesClientException e) {
             throw kube.failure("listing the Kafka pods", e);
+        }
+    }
+
+    /**
+     * Whether the first voters' ConfigMap a deploy without waiting (or a YAML apply) left is still there: the cluster
+     * can be healthy, but a node whose disk is lost would format again as its old voter until deploy deletes it.
+     */
+    private boolean formationOpen(KubernetesClient client, KubernetesAccess kube) {
+        try {
+            boolean open = client.configMaps().inNamespace(namespace.get()).withName(KraftQuorum.FORMATION).get()
+                    != null;
+            found.put("formationOpen", open);
+            return open;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 403) {
+                return false; // a use Role from before this check: the rest of verify still holds
+            }
+            throw kube.failure("reading ConfigMap " + KraftQuorum.FORMATION, e);
         }
     }
 

@@ -70,13 +70,14 @@ class CommandLineTest {
 
     @ParameterizedTest
     @EnumSource(ClusterProfile.class)
-    void dryRunPrintsYamlThatParsesBackIntoTheRenderedObjectsWithoutAnyKubeconfig(ClusterProfile profile)
+    void dryRunPrintsYamlThatParsesBackIntoTheRenderedObjectsAndTheFormationWithoutAnyKubeconfig(
+            ClusterProfile profile)
             throws Exception {
         Scripts.Result result = Scripts.run(noCluster(), Duration.ofMinutes(3), "deploy.java", profile.id(),
                 "--dry-run", "-n", "team-a");
         assertEquals(0, result.exitCode(), result.toString());
         List<HasMetadata> expected = new KafkaManifests(profile, "team-a", KafkaManifests.DEFAULT_IMAGE, null, null)
-                .all();
+                .forApply();
         List<HasMetadata> parsed = new KubernetesSerialization().unmarshal(
                 new ByteArrayInputStream(result.stdout().getBytes(StandardCharsets.UTF_8)));
         assertEquals(expected, parsed);
@@ -106,7 +107,7 @@ class CommandLineTest {
         List<HasMetadata> parsed = new KubernetesSerialization().unmarshal(
                 new ByteArrayInputStream(result.stdout().getBytes(StandardCharsets.UTF_8)));
         assertEquals(new KafkaManifests(ClusterProfile.PROD, "kafka", KafkaManifests.DEFAULT_IMAGE, null, null)
-                .withReplicas(5).all(), parsed);
+                .withReplicas(5).forApply(), parsed);
         assertEquals(5, parsed.stream().filter(StatefulSet.class::isInstance).map(StatefulSet.class::cast)
                 .findFirst().orElseThrow().getSpec().getReplicas());
     }

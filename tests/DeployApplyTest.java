@@ -107,6 +107,39 @@ class DeployApplyTest {
     }
 
     /**
+     * One deploy at a time per namespace (review R4): a second one while another holds the Lease is refused with
+     * nothing changed, naming the holder; a Lease its killed deploy left is taken over once it has expired; a deploy
+     * gives it back as it ends.
+     */
+    @Test
+    void aDeployWhileAnotherRunsIsRefusedAndAKilledOnesLeaseIsTakenOverOnceExpired() {
+        assertEquals(0, deploy("-n", "one-at-a-time", "--no-wait").exitCode());
+        var lease = api.client().leases().inNamespace("one-at-a-time").withName("kafka-deploy");
+        assertNull(lease.get(), "given back");
+        java.time.ZonedDateTime now = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC);
+        api.client().resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder().withNewMetadata()
+                .withName("kafka-deploy").withNamespace("one-at-a-time").endMetadata().withNewSpec()
+                .withHolderIdentity("ci-runner/42/5f1c2a9e").withRenewTime(now).withLeaseDurationSeconds(300)
+                .endSpec().build()).create();
+        Scripts.Result refused = deploy("-n", "one-at-a-time", "--no-wait", "--image", "apache/kafka:4.4.1");
+        assertEquals(1, refused.exitCode(), refused.toString());
+        assertTrue(refused.stderr().startsWith("deploy: another deploy is running in namespace one-at-a-time (Lease "
+                + "kafka-deploy held by ci-runner/42/5f1c2a9e until "), refused.stderr());
+        assertEquals(KafkaManifests.DEFAULT_IMAGE, image("one-at-a-time"), "nothing changed");
+
+        lease.edit(held -> { held.getSpec().setRenewTime(now.minusHours(1)); return held; });
+        Scripts.Result taken = deploy("-n", "one-at-a-time", "--no-wait", "--image", "apache/kafka:4.4.1");
+        assertEquals(0, taken.exitCode(), taken.toString());
+        assertEquals("apache/kafka:4.4.1", image("one-at-a-time"));
+        assertNull(lease.get(), "given back");
+    }
+
+    private String image(String namespace) {
+        return api.client().apps().statefulSets().inNamespace(namespace).withName("kafka").get().getSpec()
+                .getTemplate().getSpec().getContainers().get(0).getImage();
+    }
+
+    /**
      * Volumes a deleted prod StatefulSet left hold its three KRaft voters: a dev deploy over them would start kafka-0
      * alone, which can never find a majority (and {@code --delete-data} would then delete the other voters' volumes
      * for good). Refused before anything is made, naming the volumes and the ways out; before, it created the dev

@@ -174,6 +174,9 @@ class DeployPlanTest {
                 + "to 5Gi): all Kafka data lost", recreated.lines().get(0));
         assertEquals("2. create ConfigMap kafka-formation (first voters: node 0)", recreated.lines().get(1));
         assertTrue(recreated.summary().endsWith("; data deleted"), recreated.summary());
+        dev.claims = 3; // two kept by a shrink from prod: a later grow would start nodes on their old logs (R1)
+        assertEquals("1. delete StatefulSet kafka and volumes data-kafka-0..2 (the volume size would change from 1Gi "
+                + "to 5Gi): all Kafka data lost", plan(volumesOf("5Gi", true), dev.observed()).lines().get(0));
     }
 
     @Test

@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import common.cluster.ClusterProfile;
 import common.cluster.KafkaEndpoints;
 import common.cluster.KafkaManifests;
+import common.cluster.KraftQuorum;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +36,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import tests.support.KafkaNodes;
+import tests.support.Scripts;
 
 /**
  * Real Kafka nodes configured from the rendered StatefulSet (see {@link KafkaNodes}) form a working cluster. One
@@ -43,10 +50,22 @@ abstract class KafkaClusterContract {
 
     abstract ClusterProfile profile();
 
+    /**
+     * From the YAML {@code deploy --dry-run} prints, as {@code kubectl apply} or a GitOps tool would start it: the
+     * pods of its StatefulSet, reading its formation. Before the formation was in that YAML, the nodes formatted
+     * with no voters and never formed a quorum.
+     */
     @BeforeAll
     void startCluster() throws Exception {
         manifests = new KafkaManifests(profile(), NAMESPACE, KafkaManifests.DEFAULT_IMAGE, null, null);
-        nodes = KafkaNodes.start(manifests);
+        Scripts.Result yaml = Scripts.run("deploy.java", profile().id(), "-n", NAMESPACE, "--dry-run");
+        assertEquals(0, yaml.exitCode(), yaml.toString());
+        List<HasMetadata> objects = new KubernetesSerialization().unmarshal(
+                new ByteArrayInputStream(yaml.stdout().getBytes(StandardCharsets.UTF_8)));
+        assertTrue(objects.contains(manifests.statefulSet()), "the pods are the ones deploy applies");
+        ConfigMap formation = objects.stream().filter(ConfigMap.class::isInstance).map(ConfigMap.class::cast)
+                .filter(map -> KraftQuorum.FORMATION.equals(map.getMetadata().getName())).findFirst().orElse(null);
+        nodes = KafkaNodes.startApplied(manifests, formation);
     }
 
     @AfterAll

@@ -117,7 +117,7 @@ class McpServerTest {
         CallToolResult result = call("deploy", Map.of("profile", "prod", "dryRun", true));
         assertFalse(Boolean.TRUE.equals(result.isError()), text(result));
         assertEquals("List", facts(result).get("kind"));
-        assertEquals(5, ((List<?>) facts(result).get("items")).size());
+        assertEquals(6, ((List<?>) facts(result).get("items")).size(), "the five objects and the formation");
     }
 
     @Test

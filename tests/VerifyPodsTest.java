@@ -7,6 +7,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import tests.support.ApiServer;
+import tests.support.JsonResult;
 import tests.support.Scripts;
 
 /**
@@ -52,5 +53,22 @@ class VerifyPodsTest {
         assertEquals(1, result.exitCode(), result.toString());
         assertTrue(result.stdout().startsWith("✗ reading the brokers: no answer from Kafka at localhost:19092"),
                 result.stdout());
+    }
+
+    /**
+     * A deploy without waiting leaves the first-start formation for the next deploy to close: verify says so (in its
+     * line once Kafka is healthy, and in --json whatever it finds), as it does for other half-done work.
+     */
+    @Test
+    void aFormationLeftOpenIsReported() {
+        deploy("left-open");
+        api.putPod("left-open", "kafka-0", ApiServer.ready());
+        Scripts.Result open = Scripts.run(api.environment(), Duration.ofMinutes(2), "verify.java", "-n", "left-open",
+                "--timeout", "3s", "--json");
+        assertEquals(Boolean.TRUE, JsonResult.parse(open).get("formationOpen"), open.toString());
+        api.client().configMaps().inNamespace("left-open").withName("kafka-formation").delete();
+        Scripts.Result closed = Scripts.run(api.environment(), Duration.ofMinutes(2), "verify.java", "-n",
+                "left-open", "--timeout", "3s", "--json");
+        assertEquals(Boolean.FALSE, JsonResult.parse(closed).get("formationOpen"), closed.toString());
     }
 }

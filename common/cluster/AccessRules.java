@@ -51,6 +51,8 @@ public final class AccessRules {
         // A new cluster's first voters (KraftQuorum.FORMATION), deleted once the quorum has formed.
         rules.add(rule(CORE, List.of("configmaps"), "get", "create", "delete"));
         rules.add(rule(CORE, List.of("events"), "list"));
+        // One deploy at a time (DeployLease).
+        rules.add(rule("coordination.k8s.io", List.of("leases"), "get", "create", "delete"));
         return role(DEPLOY_ROLE, namespace, rules);
     }
 
@@ -65,7 +67,10 @@ public final class AccessRules {
                 rule("apps", List.of("statefulsets"), "get"),
                 rule(CORE, List.of("pods"), "list"),
                 // A WebSocket port-forward is a GET; Kubernetes 1.30+ also requires create, as SPDY always did.
-                rule(CORE, List.of("pods/portforward"), "get", "create"));
+                rule(CORE, List.of("pods/portforward"), "get", "create"),
+                // verify says when a first-start formation is still open (KraftQuorum.FORMATION): that one only.
+                new PolicyRuleBuilder(rule(CORE, List.of("configmaps"), "get"))
+                        .withResourceNames(KraftQuorum.FORMATION).build());
     }
 
     private static Role role(String name, String namespace, List<PolicyRule> rules) {

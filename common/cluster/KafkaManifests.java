@@ -354,13 +354,42 @@ public final class KafkaManifests {
      * first voters, each with a new directory id (kafka-storage.sh format --initial-controllers).
      */
     public ConfigMap formation() {
+        return formation(node -> org.apache.kafka.common.Uuid.randomUuid());
+    }
+
+    /**
+     * Every object a cluster needs to start from YAML alone ({@code kubectl apply}, a GitOps repository): the
+     * objects deploy applies, with a dynamic quorum's formation before the StatefulSet whose pods read it. Its
+     * directory ids derive from the namespace and node, so the same arguments render the same YAML.
+     */
+    public List<HasMetadata> forApply() {
+        List<HasMetadata> objects = new ArrayList<>(all());
+        if (quorum == KraftQuorum.DYNAMIC) {
+            objects.add(1, formation(this::derivedDirectoryId));
+        }
+        return objects;
+    }
+
+    private ConfigMap formation(java.util.function.IntFunction<org.apache.kafka.common.Uuid> directoryId) {
         String voters = voterIds().stream().map(i -> controllers(replicas, true).get(i) + ":"
-                + org.apache.kafka.common.Uuid.randomUuid()).collect(Collectors.joining(","));
+                + directoryId.apply(i)).collect(Collectors.joining(","));
         return new ConfigMapBuilder()
                 .withNewMetadata().withName(KraftQuorum.FORMATION).withNamespace(namespace).withLabels(labels())
                 .endMetadata()
                 .withData(Map.of(KraftQuorum.INITIAL_CONTROLLERS, voters))
                 .build();
+    }
+
+    /** A name-based directory id for {@code node}, never one Kafka reserves or one a command line would misread. */
+    private org.apache.kafka.common.Uuid derivedDirectoryId(int node) {
+        for (int attempt = 0; ; attempt++) {
+            UUID uuid = UUID.nameUUIDFromBytes((MANAGED_BY + "/" + namespace + "/formation/" + node + "/" + attempt)
+                    .getBytes(StandardCharsets.UTF_8));
+            var id = new org.apache.kafka.common.Uuid(uuid.getMostSignificantBits(), uuid.getLeastSignificantBits());
+            if (!id.toString().startsWith("-") && !org.apache.kafka.common.Uuid.RESERVED.contains(id)) {
+                return id;
+            }
+        }
     }
 
     private Container kafkaContainer() {

@@ -114,7 +114,10 @@ public final class DeployPlanner {
             steps.add(new DeployStep.AwaitVolumesDeleted(terminating));
         }
         if (!blockers.isEmpty()) {
-            steps.add(new DeployStep.Recreate(blockers, KafkaManifests.claimNames(live.getSpec().getReplicas())));
+            // Every volume, those a shrink kept too: a later grow would start nodes on another incarnation's log,
+            // with the same cluster id (review R1).
+            steps.add(new DeployStep.Recreate(blockers, observed.claims().stream()
+                    .map(claim -> claim.getMetadata().getName()).toList()));
         }
         if (removed > 0) {
             shrink(steps);
@@ -160,9 +163,7 @@ public final class DeployPlanner {
         }
         List<HasMetadata> touched = new ArrayList<>(manifests.namespaced().stream().map(observed::live).toList());
         if (!blockers.isEmpty() && request.recreate()) {
-            Set<String> names = Set.copyOf(KafkaManifests.claimNames(live.getSpec().getReplicas()));
-            observed.claims().stream().filter(claim -> names.contains(claim.getMetadata().getName()))
-                    .forEach(touched::add);
+            touched.addAll(observed.claims());
         }
         Ownership.requireOurs(touched, "Changing them is possible");
     }

@@ -51,8 +51,8 @@ public sealed interface DeployStep {
     /** --recreate: a change that cannot be made in place. */
     record Recreate(List<String> reasons, List<String> volumes) implements DeployStep {
         public String describe() {
-            return "delete StatefulSet " + KafkaEndpoints.CLUSTER_NAME + " and " + Names.range(volumes) + " ("
-                    + String.join(", ", reasons) + "): all Kafka data lost";
+            return "delete StatefulSet " + KafkaEndpoints.CLUSTER_NAME + (volumes.isEmpty() ? "" : " and "
+                    + Names.range(volumes)) + " (" + String.join(", ", reasons) + "): all Kafka data lost";
         }
     }
 

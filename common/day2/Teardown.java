@@ -2,6 +2,7 @@ package common.day2;
 
 import common.cli.Progress;
 import common.cluster.KafkaManifests;
+import common.kube.ClusterObserver;
 import common.kube.KubernetesAccess;
 import common.kube.Ownership;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
@@ -20,9 +21,6 @@ import java.util.Objects;
  * namespace stays (other things may live in it).
  */
 public final class Teardown {
-    /** The most volumes looked for by name once the StatefulSet (which says how many) is gone. */
-    private static final int MAX_CLAIMS = 64;
-
     private final KubernetesClient client;
     private final KubernetesAccess access;
     private final String namespace;
@@ -58,12 +56,8 @@ public final class Teardown {
     /** The tool's data volumes; others' claims with those names go to {@code foreign}. */
     private List<PersistentVolumeClaim> volumes(List<HasMetadata> foreign) {
         List<PersistentVolumeClaim> volumes = new ArrayList<>();
-        List<String> names = KafkaManifests.claimNames(MAX_CLAIMS);
-        for (String name : names) {
-            PersistentVolumeClaim claim = get(client.persistentVolumeClaims().inNamespace(namespace).withName(name));
-            if (claim == null) {
-                break; // the StatefulSet controller numbers its claims without gaps, and they go highest first
-            }
+        // The StatefulSet controller numbers its claims without gaps, and they go highest first.
+        for (PersistentVolumeClaim claim : new ClusterObserver(client, access, namespace).claims()) {
             if (Ownership.ours(claim)) {
                 volumes.add(claim);
             } else {

@@ -73,7 +73,7 @@ public final class ClusterObserver {
     }
 
     /** The data volumes data-kafka-0, data-kafka-1, ... as far as they go without a gap, whoever's they are. */
-    private List<PersistentVolumeClaim> claims() {
+    public List<PersistentVolumeClaim> claims() {
         List<PersistentVolumeClaim> claims = new ArrayList<>();
         for (String name : KafkaManifests.claimNames(MAX_CLAIMS)) {
             try {

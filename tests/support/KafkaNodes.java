@@ -106,6 +106,20 @@ public final class KafkaNodes implements AutoCloseable {
                     .withData(Map.of(KraftQuorum.INITIAL_CONTROLLERS, java.util.Arrays.stream(voters.split(","))
                             .limit(firstVoters).collect(Collectors.joining(",")))).build();
         }
+        return startEach(nodes);
+    }
+
+    /**
+     * Starts every replica as applying the YAML {@code deploy --dry-run} prints would: the pods read the formation
+     * that YAML holds ({@code null}: it holds none), not one deploy writes.
+     */
+    public static KafkaNodes startApplied(KafkaManifests manifests, ConfigMap formation) throws Exception {
+        KafkaNodes nodes = new KafkaNodes(manifests, Map.of(), Files.createTempDirectory("kafka-nodes"));
+        nodes.formation = formation;
+        return startEach(nodes);
+    }
+
+    private static KafkaNodes startEach(KafkaNodes nodes) throws Exception {
         try {
             for (int i = 0; i < nodes.replicas; i++) {
                 nodes.setUp(i);

@@ -52,7 +52,9 @@ public final class PlannedWrites {
 
     /** The writes the scripts made, as {@link #of} names them (an apply that creates counts once, as a patch). */
     public static List<String> seen(ApiServer api) {
+        // The run's Lease (one deploy at a time) is no step of the plan.
         return api.requests().stream().map(Map.Entry::getKey).filter(request -> WRITES.contains(request.verb()))
+                .filter(request -> !"leases".equals(request.resource()))
                 .filter(request -> !("create".equals(request.verb()) && request.name() != null))
                 .map(request -> request.verb() + " " + request.resource()
                         + (request.name() == null || "namespaces".equals(request.resource()) && "create"
