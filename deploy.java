@@ -181,38 +181,60 @@ public class deploy implements Callable<Integer> {
     }
 
     /**
-     * Observe, plan, then show the plan (--plan) or carry it out, one deploy at a time per namespace (for at most
-     * {@code longest}); a refusal leaves the cluster as it was.
+     * Observe, plan, then show the plan (--plan) or carry it out; a refusal leaves the cluster as it was. A plan
+     * that changes something is made again once this deploy holds the namespace's Lease (one deploy at a time, for
+     * at most {@code longest}), from the cluster as it is then.
      */
     private int deploy(KafkaManifests rendered, Duration limit, long deadline, Duration longest) {
         long start = System.nanoTime();
         KubernetesAccess access = context.configure();
-        try (KubernetesClient client = access.client();
-                DeployLease lease = planOnly ? null : DeployLease.take(client, access, namespace.get(), longest)) {
-            ObservedCluster observed = new ClusterObserver(client, access, namespace.get()).observe(rendered,
-                    openshift);
-            DeployPlanner.Request request = new DeployPlanner.Request(rendered, replicas, storageSize, storageClass,
-                    recreate, restart ? Instant.now().toString() : null, deleteData, noWait, adopt);
-            DeployPlanner planner = new DeployPlanner(request, observed);
-            if (planner.needsKafka()) {
-                try (KafkaAccess brokers = connect(client, access, deadline)) {
-                    observed = observed.withKafka(KafkaState.read(brokers));
-                }
-                planner = new DeployPlanner(request, observed);
-            }
-            DeployPlan plan = planner.plan();
+        try (KubernetesClient client = access.client()) {
+            Planned planned = observeAndPlan(client, access, rendered, deadline);
             if (planOnly) {
-                return show(plan);
+                return show(planned.plan());
             }
-            DeployRun.Result result = new DeployRun(client, access, namespace.get(), output,
-                    time -> kafka.connect(namespace.get(), client, access, time), force, deadline,
-                    timeout != null ? Duration.ZERO : profile.readyTimeout, limit, plan).carryOut(plan, observed);
-            // A plan waits only for what is not Ready yet: otherwise every broker was Ready when observed.
-            Integer ready = result.ready() != null || noWait ? result.ready()
-                    : Integer.valueOf(plan.manifests().replicas());
-            report(plan.manifests(), result, ready, System.nanoTime() - start);
-            return Cli.OK;
+            if (planned.plan().nothingToDo()) {
+                return carryOut(client, access, planned, limit, deadline, start);
+            }
+            try (DeployLease lease = DeployLease.take(client, access, namespace.get(), longest)) {
+                return carryOut(client, access, observeAndPlan(client, access, rendered, deadline), limit, deadline,
+                        start);
+            }
         }
+    }
+
+    /** A plan and the cluster it was made from. */
+    private record Planned(ObservedCluster observed, DeployPlan plan) {
+    }
+
+    /** Reads the cluster (Kafka too when the plan depends on it) and decides, without changing anything. */
+    private Planned observeAndPlan(KubernetesClient client, KubernetesAccess access, KafkaManifests rendered,
+            long deadline) {
+        ObservedCluster observed = new ClusterObserver(client, access, namespace.get()).observe(rendered, openshift);
+        DeployPlanner.Request request = new DeployPlanner.Request(rendered, replicas, storageSize, storageClass,
+                recreate, restart ? Instant.now().toString() : null, deleteData, noWait, adopt);
+        KubernetesSerialization serialization = client.getKubernetesSerialization();
+        DeployPlanner planner = new DeployPlanner(request, observed, serialization);
+        if (planner.needsKafka()) {
+            try (KafkaAccess brokers = connect(client, access, deadline)) {
+                observed = observed.withKafka(KafkaState.read(brokers));
+            }
+            planner = new DeployPlanner(request, observed, serialization);
+        }
+        return new Planned(observed, planner.plan());
+    }
+
+    private int carryOut(KubernetesClient client, KubernetesAccess access, Planned planned, Duration limit,
+            long deadline, long start) {
+        DeployPlan plan = planned.plan();
+        DeployRun.Result result = new DeployRun(client, access, namespace.get(), output,
+                time -> kafka.connect(namespace.get(), client, access, time), force, deadline,
+                timeout != null ? Duration.ZERO : profile.readyTimeout, limit, plan).carryOut(plan, planned.observed());
+        // A plan waits only for what is not Ready yet: otherwise every broker was Ready when observed.
+        Integer ready = result.ready() != null || noWait ? result.ready()
+                : Integer.valueOf(plan.manifests().replicas());
+        report(plan.manifests(), result, ready, System.nanoTime() - start);
+        return Cli.OK;
     }
 
     private KafkaAccess connect(KubernetesClient client, KubernetesAccess access, long deadline) {

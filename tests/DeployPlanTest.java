@@ -22,6 +22,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.Test;
 class DeployPlanTest {
     private static final String NS = "plan";
     private static final String NEW_IMAGE = "apache/kafka:4.4.1";
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
     @Test
     void aNewDevClusterIsCreatedFormedAndWaitedFor() {
@@ -274,7 +276,7 @@ class DeployPlanTest {
     }
 
     private static DeployPlan plan(DeployPlanner.Request request, ObservedCluster observed) {
-        return new DeployPlanner(request, observed).plan();
+        return new DeployPlanner(request, observed, SERIALIZATION).plan();
     }
 
     private static DeployPlanner.Request request(ClusterProfile profile) {

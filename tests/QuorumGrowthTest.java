@@ -15,6 +15,7 @@ import common.day2.QuorumChange;
 import common.day2.ReplicaChange;
 import common.kafka.KafkaAccess;
 import common.kafka.KafkaState;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -167,7 +168,8 @@ class QuorumGrowthTest {
         ObservedCluster observed = new ObservedCluster(true, Map.of(ObservedCluster.key(prod.statefulSet()),
                 prod.statefulSet()), List.of(), null, Platform.KUBERNETES, List.of(), KafkaState.read(kafka));
         CommandFailure refused = assertThrows(CommandFailure.class, () -> new DeployPlanner(new DeployPlanner
-                .Request(dev, null, null, null, false, null, false, false, false), observed).plan());
+                .Request(dev, null, null, null, false, null, false, false, false), observed,
+                new KubernetesSerialization()).plan());
         assertTrue(refused.getMessage().startsWith("cannot shrink from 3 to 1 brokers: 1 partitions offline ("
                 + ONLY_ON_TWO + "-0)") && refused.getMessage().endsWith("; nothing changed"), refused.getMessage());
         CommandFailure notRaised = assertThrows(CommandFailure.class,

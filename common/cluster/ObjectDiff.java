@@ -16,7 +16,6 @@ import java.util.regex.Pattern;
  * others add is no difference. Quantities compare by amount (a server writes 1000m as 1).
  */
 public final class ObjectDiff {
-    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
     /** The field a path names for a person: the one below a container, the pod spec or the spec. */
     private static final Pattern FIELD = Pattern.compile(
             "\\.(?:spec\\.template\\.spec\\.containers\\[\\d+]|spec\\.template\\.spec|spec|metadata)\\.(\\w+)");
@@ -44,9 +43,9 @@ public final class ObjectDiff {
     }
 
     /** The fields of {@code rendered} that {@code live} lacks or holds otherwise, in the rendered order. */
-    public static List<Change> changes(HasMetadata rendered, HasMetadata live) {
+    public static List<Change> changes(HasMetadata rendered, HasMetadata live, KubernetesSerialization serialization) {
         List<Change> changes = new ArrayList<>();
-        compare("", SERIALIZATION.convertValue(rendered, Map.class), SERIALIZATION.convertValue(live, Map.class),
+        compare("", serialization.convertValue(rendered, Map.class), serialization.convertValue(live, Map.class),
                 changes);
         return changes;
     }

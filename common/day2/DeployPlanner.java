@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -46,6 +47,8 @@ public final class DeployPlanner {
 
     private final Request request;
     private final ObservedCluster observed;
+    /** Turns objects into field trees for {@link ObjectDiff}: the client's own, which has met every kind already. */
+    private final KubernetesSerialization serialization;
     /** The StatefulSet as found, or null. */
     private final StatefulSet live;
     /** Why the live StatefulSet cannot change in place; empty when it can (or there is none). */
@@ -58,9 +61,10 @@ public final class DeployPlanner {
     private final int removed;
     private final int leftUpTo;
 
-    public DeployPlanner(Request request, ObservedCluster observed) {
+    public DeployPlanner(Request request, ObservedCluster observed, KubernetesSerialization serialization) {
         this.request = request;
         this.observed = observed;
+        this.serialization = serialization;
         this.live = observed.statefulSet();
         this.kept = live != null ? List.of() : observed.claims().stream()
                 .filter(claim -> claim.getMetadata().getDeletionTimestamp() == null).toList();
@@ -238,7 +242,7 @@ public final class DeployPlanner {
                 steps.add(new DeployStep.Apply(kind, name, true, List.of()));
                 continue;
             }
-            List<ObjectDiff.Change> changes = ObjectDiff.changes(object, found);
+            List<ObjectDiff.Change> changes = ObjectDiff.changes(object, found, serialization);
             if (!changes.isEmpty()) {
                 steps.add(new DeployStep.Apply(kind, name, false, ObjectDiff.describe(changes)));
                 templateChanges |= object instanceof StatefulSet

@@ -16,6 +16,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /** Reads what deploy decides from ({@link ObservedCluster}), with the deploy Role's get and list; writes nothing. */
 public final class ClusterObserver {
@@ -37,19 +41,46 @@ public final class ClusterObserver {
      * the cluster says whether it serves OpenShift's security API.
      */
     public ObservedCluster observe(KafkaManifests rendered, boolean openshift) {
-        boolean namespaceExists = namespaceExists();
-        Map<String, HasMetadata> objects = new LinkedHashMap<>();
-        List<HasMetadata> names = new ArrayList<>(rendered.namespaced());
-        names.addAll(rendered.unrendered());
-        for (HasMetadata object : names) {
-            HasMetadata found = get(object, "reading " + object.getKind() + " " + object.getMetadata().getName());
-            if (found != null) {
-                objects.put(ObservedCluster.key(found), found);
+        // Every read at once: each is a round trip to the API server, and none depends on another.
+        ExecutorService reads = Executors.newFixedThreadPool(8, runnable -> {
+            Thread thread = new Thread(runnable, "observe");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            var namespaceExists = CompletableFuture.supplyAsync(this::namespaceExists, reads);
+            List<HasMetadata> names = new ArrayList<>(rendered.namespaced());
+            names.addAll(rendered.unrendered());
+            List<CompletableFuture<HasMetadata>> found = names.stream().map(object -> CompletableFuture.supplyAsync(
+                    () -> get(object, "reading " + object.getKind() + " " + object.getMetadata().getName()), reads))
+                    .toList();
+            var formation = CompletableFuture.supplyAsync(() -> get(rendered.formation(),
+                    "reading ConfigMap " + KraftQuorum.FORMATION), reads);
+            var claims = CompletableFuture.supplyAsync(this::claims, reads);
+            var platform = CompletableFuture.supplyAsync(() -> openshift ? Platform.OPENSHIFT : platform(), reads);
+            var pods = CompletableFuture.supplyAsync(this::pods, reads);
+            boolean exists = join(namespaceExists); // first: its failure says the most
+            Map<String, HasMetadata> objects = new LinkedHashMap<>();
+            for (CompletableFuture<HasMetadata> object : found) {
+                HasMetadata live = join(object);
+                if (live != null) {
+                    objects.put(ObservedCluster.key(live), live);
+                }
             }
+            return new ObservedCluster(exists, objects, join(claims), join(formation), join(platform),
+                    join(pods), null);
+        } finally {
+            reads.shutdownNow();
         }
-        ConfigMap formation = get(rendered.formation(), "reading ConfigMap " + KraftQuorum.FORMATION);
-        return new ObservedCluster(namespaceExists, objects, claims(), formation,
-                openshift ? Platform.OPENSHIFT : platform(), pods(), null);
+    }
+
+    /** A read's result, or the one-line failure it ended with. */
+    private static <T> T join(CompletableFuture<T> read) {
+        try {
+            return read.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException failure ? failure : e;
+        }
     }
 
     /**
