@@ -112,7 +112,7 @@ class DeployApplyTest {
      * gives it back as it ends.
      */
     @Test
-    void aDeployWhileAnotherRunsIsRefusedAndAKilledOnesLeaseIsTakenOverOnceExpired() {
+    void aDeployWhileAnotherRunsIsRefusedAndAKilledOnesLeaseIsTakenOverOnceExpired() throws Exception {
         assertEquals(0, deploy("-n", "one-at-a-time", "--no-wait").exitCode());
         var lease = api.client().leases().inNamespace("one-at-a-time").withName("kafka-deploy");
         assertNull(lease.get(), "given back");
@@ -132,6 +132,18 @@ class DeployApplyTest {
         assertEquals(0, taken.exitCode(), taken.toString());
         assertEquals("apache/kafka:4.4.1", image("one-at-a-time"));
         assertNull(lease.get(), "given back");
+
+        // Interrupted or killed on this host (its process has ended): the same command run again goes on at once.
+        Process ended = new ProcessBuilder("true").start();
+        ended.waitFor();
+        String host = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/hostname")).strip();
+        api.client().resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder().withNewMetadata()
+                .withName("kafka-deploy").withNamespace("one-at-a-time").endMetadata().withNewSpec()
+                .withHolderIdentity(host + "/" + ended.pid() + "/0a1b2c3d").withRenewTime(now)
+                .withLeaseDurationSeconds(300).endSpec().build()).create();
+        Scripts.Result resumed = deploy("-n", "one-at-a-time", "--no-wait", "--image", "apache/kafka:4.4.2");
+        assertEquals(0, resumed.exitCode(), resumed.toString());
+        assertEquals("apache/kafka:4.4.2", image("one-at-a-time"));
     }
 
     private String image(String namespace) {

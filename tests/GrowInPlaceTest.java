@@ -115,9 +115,9 @@ class GrowInPlaceTest {
 
         Scripts.Result grown = deploy("prod");
         model.check();
+        assertEquals(0, grown.exitCode(), grown.toString());
         assertEquals(PlannedWrites.of(plan), PlannedWrites.seen(api), "the grow did what its plan listed");
         api.enforce(null);
-        assertEquals(0, grown.exitCode(), grown.toString());
         assertTrue(grown.stdout().contains("; 2 voters added; rolled 1; 3/3 brokers ready"), grown.stdout());
         assertNull(api.client().configMaps().inNamespace("kafka").withName("kafka-formation").get(),
                 "the formation deploy --no-wait left is closed once its voter runs");
@@ -164,9 +164,9 @@ class GrowInPlaceTest {
                 "--plan shows what the interrupted deploy left: " + remaining);
         Scripts.Result grown = deploy("prod", "--replicas", "5");
         model.check();
+        assertEquals(0, grown.exitCode(), grown.toString());
         assertEquals(List.of(), PlannedWrites.seen(api), "nothing left to write: the StatefulSet has 5 replicas");
         api.enforce(null);
-        assertEquals(0, grown.exitCode(), grown.toString());
         assertTrue(grown.stdout().startsWith("deploy prod: 5 unchanged; 2 voters added; 5/5 brokers ready"),
                 "the grow the interrupted deploy left is finished: " + grown.stdout());
         assertEquals(Set.of(0, 1, 2, 3, 4), voters());
@@ -232,9 +232,9 @@ class GrowInPlaceTest {
         assertEquals("2", minIsr(), "nor lowers the min ISR");
         Scripts.Result shrunk = deploy("dev", "--delete-data", "--json");
         model.check();
+        assertEquals(0, shrunk.exitCode(), shrunk.toString());
         assertEquals(PlannedWrites.of(plan), PlannedWrites.seen(api), "the shrink did what its plan listed");
         api.enforce(null);
-        assertEquals(0, shrunk.exitCode(), shrunk.toString());
         Map<String, Object> facts = tests.support.JsonResult.parse(shrunk);
         assertEquals(3, ((Number) facts.get("brokersRemoved")).intValue(), facts.toString());
         assertEquals(List.of(), facts.get("keptVolumes"), facts.toString());

@@ -18,7 +18,8 @@ import java.util.UUID;
  * One deploy at a time per namespace (review R4): a {@code coordination.k8s.io} Lease held for the whole run. Two
  * deploys at once (CI and a person, an agent retrying) could otherwise restart two brokers, or interleave a grow's
  * and a shrink's voter changes. A deploy that is killed leaves the Lease until it expires: it is taken for as long as
- * that deploy may run at most, and its holder's clock says when that is.
+ * that deploy may run at most, and its holder's clock says when that is; a holder on this host whose process has
+ * ended gives it up at once.
  */
 public final class DeployLease implements AutoCloseable {
     public static final String NAME = "kafka-deploy";
@@ -44,7 +45,8 @@ public final class DeployLease implements AutoCloseable {
             Lease held = lease.get();
             if (held != null) {
                 ZonedDateTime until = expiry(held);
-                if (until != null && until.plus(CLOCK_MARGIN).isAfter(ZonedDateTime.now(ZoneOffset.UTC))) {
+                if (until != null && until.plus(CLOCK_MARGIN).isAfter(ZonedDateTime.now(ZoneOffset.UTC))
+                        && !holderGone(held.getSpec().getHolderIdentity())) {
                     throw new CommandFailure("another deploy is running in namespace " + namespace + " (Lease "
                             + NAME + " held by " + held.getSpec().getHolderIdentity() + " until " + until
                             + "): wait for it; a deploy that was killed leaves it until then");
@@ -97,7 +99,35 @@ public final class DeployLease implements AutoCloseable {
 
     /** This host and process, and a random part: two deploys in one MCP server are two holders. */
     private static String holder() {
-        String host = System.getenv().getOrDefault("HOSTNAME", "localhost");
-        return host + "/" + ProcessHandle.current().pid() + "/" + UUID.randomUUID().toString().substring(0, 8);
+        return HOST + "/" + ProcessHandle.current().pid() + "/" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /**
+     * Whether the holder was a process on this host that has ended: a deploy interrupted (Ctrl-C) or killed here,
+     * whose Lease the same command run again takes over at once instead of waiting for it to expire.
+     */
+    private static boolean holderGone(String holder) {
+        String[] parts = holder == null ? new String[0] : holder.split("/");
+        if (parts.length != 3 || HOST.startsWith("unknown") || !parts[0].equals(HOST) || !parts[1].matches("\\d+")) {
+            return false;
+        }
+        return ProcessHandle.of(Long.parseLong(parts[1])).map(process -> !process.isAlive()).orElse(true);
+    }
+
+    /** The kernel's host name (a pod's is its name); not the resolver's, which may take seconds to answer. */
+    private static final String HOST = hostName();
+
+    private static String hostName() {
+        try {
+            String name = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/hostname")).strip();
+            if (!name.isEmpty()) {
+                return name;
+            }
+        } catch (java.io.IOException | RuntimeException notLinux) {
+            // below
+        }
+        String name = System.getenv("COMPUTERNAME") != null ? System.getenv("COMPUTERNAME")
+                : System.getenv("HOSTNAME");
+        return name == null || name.isBlank() ? "unknown-" + UUID.randomUUID() : name;
     }
 }

@@ -1,0 +1,114 @@
+package common.day2;
+
+import common.cluster.KafkaManifests;
+import common.cluster.KraftQuorum;
+import common.kube.KubernetesAccess;
+import common.kube.Ownership;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.List;
+
+/** The steps that write the Kubernetes objects deploy renders: the namespace, the applied objects, the formation. */
+final class ClusterObjects {
+    /** The field manager of our server-side applies: what we set is ours, what others add stays theirs. */
+    static final String FIELD_MANAGER = KafkaManifests.MANAGED_BY;
+
+    private final KubernetesClient client;
+    private final KubernetesAccess access;
+    private final String namespace;
+
+    ClusterObjects(KubernetesClient client, KubernetesAccess access, String namespace) {
+        this.client = client;
+        this.access = access;
+        this.namespace = namespace;
+    }
+
+    /**
+     * Creates the namespace (changing an existing one would need cluster-wide rights, and it is not ours).
+     *
+     * @return "created", or "unchanged" when another made it meanwhile
+     */
+    String createNamespace(KafkaManifests manifests) {
+        try {
+            client.resource(manifests.namespace()).create();
+            return "created";
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw access.failure("creating Namespace " + namespace, e);
+            }
+            return "unchanged";
+        }
+    }
+
+    /**
+     * A new cluster's first voters, which its pods read at their first start (see {@link KraftQuorum#DYNAMIC}).
+     * One left by an earlier deploy that stopped before any pod existed is replaced: no node formatted with it.
+     */
+    void startFormation(KafkaManifests manifests) {
+        var formation = client.configMaps().inNamespace(namespace).withName(KraftQuorum.FORMATION);
+        try {
+            ConfigMap left = formation.get();
+            if (left != null) {
+                Ownership.requireOurs(List.of(left), "Changing them is possible");
+                formation.delete();
+            }
+            client.configMaps().inNamespace(namespace).resource(manifests.formation()).create();
+        } catch (KubernetesClientException e) {
+            throw access.failure("creating ConfigMap " + KraftQuorum.FORMATION, e);
+        }
+    }
+
+    /** The quorum has formed: from now on a node on an empty disk joins as an observer, never as a first voter. */
+    void endFormation() {
+        var formation = client.configMaps().inNamespace(namespace).withName(KraftQuorum.FORMATION);
+        try {
+            ConfigMap left = formation.get();
+            if (left != null && Ownership.ours(left)) {
+                formation.delete();
+            }
+        } catch (KubernetesClientException e) {
+            throw access.failure("deleting ConfigMap " + KraftQuorum.FORMATION, e);
+        }
+    }
+
+    /**
+     * A server-side apply of the rendered object the step names.
+     *
+     * @return "created" or "configured"
+     */
+    String apply(KafkaManifests manifests, DeployStep.Apply step) {
+        HasMetadata object = rendered(manifests.namespaced(), step.kind(), step.name());
+        try {
+            client.resource(object).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+            return step.create() ? "created" : "configured";
+        } catch (KubernetesClientException e) {
+            throw access.failure("applying " + step.kind() + " " + step.name(), e);
+        }
+    }
+
+    /**
+     * Deletes what this tool made that the profile no longer renders (a prod PodDisruptionBudget on dev).
+     *
+     * @return whether it was there to delete
+     */
+    boolean delete(KafkaManifests manifests, DeployStep.Delete step) {
+        HasMetadata object = rendered(manifests.unrendered(), step.kind(), step.name());
+        try {
+            HasMetadata found = client.resource(object).get();
+            if (found != null && Ownership.ours(found)) {
+                client.resource(found).delete();
+                return true;
+            }
+            return false;
+        } catch (KubernetesClientException e) {
+            throw access.failure("deleting " + step.kind() + " " + step.name(), e);
+        }
+    }
+
+    private static HasMetadata rendered(List<HasMetadata> objects, String kind, String name) {
+        return objects.stream().filter(object -> object.getKind().equals(kind)
+                && object.getMetadata().getName().equals(name)).findFirst().orElseThrow();
+    }
+}
