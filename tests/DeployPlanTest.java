@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -102,10 +103,11 @@ class DeployPlanTest {
                 "wait for 3 brokers Ready",
                 "add nodes 1,2 to the KRaft voters",
                 "copy 6 partitions to 3 replicas each",
-                "set the cluster's min ISR 1 → 2",
                 "restart kafka-0",
+                "copy partitions created meanwhile, if any, to 3 replicas each",
+                "set the cluster's min ISR 1 → 2",
                 "wait for 3/3 brokers Ready",
-                "plan: 8 steps; 1 broker restarted"), plan(request(ClusterProfile.PROD), dev.observed()));
+                "plan: 9 steps; 1 broker restarted"), plan(request(ClusterProfile.PROD), dev.observed()));
     }
 
     @Test
@@ -199,6 +201,22 @@ class DeployPlanTest {
                 () -> plan(request(ClusterProfile.PROD, 3), prod.observed()));
         assertEquals("cannot shrink from 5 to 3 brokers: node 1 is down (not a registered broker); nothing changed",
                 refusal.getMessage());
+    }
+
+    /** R5: the copies a shrink moves onto a broker must fit on its volume, a tenth of it kept free. */
+    @Test
+    void aShrinkWhoseCopiesWouldFillAStayingBrokersVolumeIsRefusedNamingIt() {
+        Cluster prod = Cluster.of(ClusterProfile.PROD, 5);
+        prod.replicaBytes = 2L << 30;
+        CommandFailure refusal = assertThrows(CommandFailure.class,
+                () -> plan(request(ClusterProfile.PROD, 3), prod.observed()));
+        assertEquals("cannot shrink from 5 to 3 brokers: kafka-0 would take 8 GiB of replicas with 6 GiB free on "
+                + "its volume of 10 GiB (a tenth stays free); free space first (delete records or topics) or keep "
+                + "more brokers; nothing changed", refusal.getMessage());
+
+        prod.volumeBytes = 20L << 30;
+        assertTrue(plan(request(ClusterProfile.PROD, 3), prod.observed()).lines()
+                .contains("1. move 4 partitions onto brokers 0,1,2"));
     }
 
     /** C1: a leaving voter that is down leaves first, so that every voter set on the way has a live majority. */
@@ -327,6 +345,8 @@ class DeployPlanTest {
         boolean formation;
         boolean foreignService;
         boolean terminatingClaims;
+        long replicaBytes = 1 << 20;
+        long volumeBytes = 10L << 30;
 
         private Cluster(ClusterProfile profile, int replicas) {
             this.profile = profile;
@@ -395,8 +415,15 @@ class DeployPlanTest {
                             profile.minInsyncReplicas));
                 }
             }
+            Map<Integer, KafkaState.Disk> disks = new TreeMap<>();
+            for (int broker : live) {
+                Map<String, Long> held = new TreeMap<>();
+                partitions.stream().filter(partition -> partition.replicas().contains(broker))
+                        .forEach(partition -> held.put(partition.name(), replicaBytes));
+                disks.put(broker, new KafkaState.Disk(volumeBytes - held.size() * replicaBytes, volumeBytes, held));
+            }
             return new KafkaState(voters, leader, caughtUp, List.of(), all, live, partitions,
-                    profile.minInsyncReplicas, 0);
+                    profile.minInsyncReplicas, 0, disks);
         }
     }
 }

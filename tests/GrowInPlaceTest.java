@@ -63,6 +63,8 @@ class GrowInPlaceTest {
     private static final int RECORDS = 300;
     private KafkaNodes nodes;
     private ClusterModel model;
+    /** get_connection --port-forward started on dev, held in another terminal across the grow (review R7). */
+    private Process heldSinceDev;
 
     @BeforeAll
     void start() throws Exception {
@@ -77,10 +79,16 @@ class GrowInPlaceTest {
         }
         Records.produce(nodes.clientAddress(0), TOPIC, 3, RECORDS);
         Records.produceInATransaction(nodes.clientAddress(0), TRANSACTIONAL, 10); // __transaction_state at min ISR 1
+        heldSinceDev = Scripts.start(api.environment(), "get_connection.java", "-n", "kafka", "--port-forward");
+        assertEquals("localhost:19092", new java.io.BufferedReader(new java.io.InputStreamReader(
+                heldSinceDev.getInputStream(), java.nio.charset.StandardCharsets.UTF_8)).readLine());
     }
 
     @AfterAll
     void stop() throws Exception {
+        if (heldSinceDev != null) {
+            heldSinceDev.destroy();
+        }
         if (model != null) {
             model.close();
         }
@@ -110,8 +118,8 @@ class GrowInPlaceTest {
         assertEquals(List.of(), PlannedWrites.seen(api), "--plan writes nothing to Kubernetes");
         assertEquals("1", minIsr(), "nor to Kafka");
         Map<String, Object> plan = JsonResult.parse(planned);
-        assertEquals(List.of("apply", "apply", "awaitBrokers", "addVoters", "addReplicas", "setMinIsr", "restart",
-                "awaitRollout", "endFormation"), steps(plan), plan.toString());
+        assertEquals(List.of("apply", "apply", "awaitBrokers", "addVoters", "addReplicas", "restart",
+                "addReplicasCreatedMeanwhile", "setMinIsr", "awaitRollout", "endFormation"), steps(plan), plan.toString());
 
         Scripts.Result grown = deploy("prod");
         model.check();
@@ -147,22 +155,41 @@ class GrowInPlaceTest {
 
     @Test
     @Order(2)
+    void forwardsHeldSinceDevAreUsedAndTheNewBrokersGetTheirOwn() throws Exception {
+        Scripts.Result verified = Scripts.run(api.environment(), Duration.ofMinutes(2), "verify.java", "-n", "kafka",
+                "--timeout", "60s");
+        assertEquals(0, verified.exitCode(), verified.toString());
+        assertTrue(verified.stdout().startsWith("✓ Kafka healthy: 3 brokers"), verified.stdout());
+        // deploy reads every broker's log directory: each broker must be reached, not only the first.
+        Scripts.Result planned = Scripts.run(api.environment(), Duration.ofMinutes(2), "deploy.java", "prod", "-n",
+                "kafka", "--plan", "--timeout", "30s");
+        assertEquals(0, planned.exitCode(), planned.toString());
+        assertEquals("plan: nothing to do\n", planned.stdout());
+        assertTrue(heldSinceDev.isAlive(), "the other terminal's forward still runs");
+    }
+
+    @Test
+    @Order(3)
     void prodGrowsToFiveBrokersWithFiveVotersAndRestartsNoneEvenWhenInterrupted() throws Exception {
         int[] starts = {nodes.starts(0), nodes.starts(1), nodes.starts(2)};
         try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
             admin.createTopics(List.of(new NewTopic(ONE_COPY, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
-        List<String> args = new ArrayList<>(List.of("prod", "--replicas", "5"));
-        args.addAll(List.of("-n", "kafka", "--bootstrap-server", nodes.clientAddress(0), "--timeout", "2s"));
-        Scripts.Result interrupted = Scripts.run(api.environment(), Duration.ofMinutes(2), "deploy.java",
-                args.toArray(String[]::new));
-        assertEquals(1, interrupted.exitCode(), "the new brokers cannot start in 2s: " + interrupted);
+        // Killed once the larger StatefulSet is applied, before the new brokers could start.
+        var statefulSet = api.client().apps().statefulSets().inNamespace("kafka").withName("kafka");
+        Scripts.Result interrupted = Scripts.runKilledWhen(api.environment(), Duration.ofMinutes(2),
+                () -> statefulSet.get().getSpec().getReplicas() == 5, "deploy.java", "prod", "--replicas", "5",
+                "-n", "kafka", "--bootstrap-server", nodes.clientAddress(0), "--timeout", "240s");
+        assertEquals(137, interrupted.exitCode(), interrupted.toString());
 
         api.enforce(new RbacPolicy("learnflow-dev", List.of(AccessRules.deployRole("kafka"))));
         Map<String, Object> remaining = JsonResult.parse(deploy("prod", "--replicas", "5", "--plan", "--json"));
         assertEquals(List.of("awaitBrokers", "addVoters", "awaitRollout"), steps(remaining),
                 "--plan shows what the interrupted deploy left: " + remaining);
-        Scripts.Result grown = deploy("prod", "--replicas", "5");
+        // Through port-forwards, beside the one to kafka-0 that get_connection holds since dev (review R7): adding
+        // nodes 3 and 4 as voters reads their listeners from them.
+        Scripts.Result grown = Scripts.run(api.environment(), Duration.ofMinutes(6), "deploy.java", "prod",
+                "--replicas", "5", "-n", "kafka", "--timeout", "240s");
         model.check();
         assertEquals(0, grown.exitCode(), grown.toString());
         assertEquals(List.of(), PlannedWrites.seen(api), "nothing left to write: the StatefulSet has 5 replicas");
@@ -188,7 +215,7 @@ class GrowInPlaceTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void prodShrinksToFourBrokersWithThreeVotersAndMovesEveryCopyOffTheFifthEvenWhenKilled() throws Exception {
         // Killed once the smaller StatefulSet is applied, while it waits for kafka-4's pod to go: broker 4 is left
         // registered, and the next deploy, though the StatefulSet already has 4 replicas, must unregister it.
@@ -222,7 +249,7 @@ class GrowInPlaceTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void prodShrinksBackToDevInPlaceAndKeepsEveryRecord() throws Exception {
         api.enforce(new RbacPolicy("learnflow-dev", List.of(AccessRules.deployRole("kafka"))));
         Map<String, Object> plan = JsonResult.parse(deploy("dev", "--delete-data", "--plan", "--json"));
@@ -271,6 +298,54 @@ class GrowInPlaceTest {
         Scripts.Result again = deploy("dev");
         assertEquals(0, again.exitCode(), again.toString());
         assertTrue(again.stdout().matches("deploy dev: \\d+ unchanged; 1/1 brokers ready.*\n"), again.stdout());
+    }
+
+    /**
+     * Review R6: while a grow from dev runs, apps keep creating topics without a replication factor. Until kafka-0
+     * runs prod's settings the quorum leader may be a node with dev's default of one copy; every such topic must
+     * still end with three, or it could take no acks=all write once the min ISR is 2.
+     */
+    @Test
+    @Order(6)
+    void topicsCreatedWhileDevGrowsToProdEndWithThreeCopies() throws Exception {
+        List<String> created = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicBoolean growing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread app = new Thread(() -> {
+            try (Admin admin = nodes.admin(String.join(",", nodes.clientAddress(0), nodes.clientAddress(1),
+                    nodes.clientAddress(2)))) {
+                for (int i = 0; growing.get(); i++) {
+                    String name = "created.during.grow." + i;
+                    try {
+                        admin.createTopics(List.of(new NewTopic(name, java.util.Optional.of(1),
+                                java.util.Optional.empty()))).all().get(5, TimeUnit.SECONDS);
+                        created.add(name);
+                    } catch (Exception whileRestarting) {
+                        // a broker restarting or no controller for a moment: the app tries again later
+                    }
+                    Thread.sleep(150);
+                }
+            } catch (InterruptedException stopped) {
+                Thread.currentThread().interrupt();
+            }
+        }, "app creating topics");
+        app.start();
+        Scripts.Result grown;
+        try {
+            grown = deploy("prod");
+        } finally {
+            growing.set(false);
+            app.join(30_000);
+        }
+        model.check();
+        assertEquals(0, grown.exitCode(), grown.toString());
+        assertTrue(created.size() > 5, "topics created during the grow: " + created);
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            Map<String, TopicPartitionInfo> partitions = everyPartition(admin);
+            List<String> fewer = created.stream().filter(name -> partitions.get(name + "-0") == null
+                    || partitions.get(name + "-0").replicas().size() < 3).toList();
+            assertEquals(List.of(), fewer, "every topic created during the grow has three copies");
+        }
+        assertEquals("2", minIsr());
     }
 
     /** The topic-level min.insync.replicas of {@code __transaction_state}. */

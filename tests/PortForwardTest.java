@@ -15,9 +15,8 @@ import tests.support.Scripts;
 
 /**
  * {@code get_connection --port-forward} against the stand-in API server: it opens a local listener per broker,
- * prints the local bootstrap address and holds until stopped. The mock cannot carry the forwarded bytes, so what
- * flows through a forward is verified only on paper (see README); the listener and advertised addresses are proven
- * in the Kafka cluster tests.
+ * prints the local bootstrap address and holds until stopped. No pod runs here: the bytes a forward carries to a
+ * broker are in {@code GrowInPlaceTest} and {@code PortForwardReuseTest}, whose stand-in kubelet serves the stream.
  */
 class PortForwardTest {
     @Test
@@ -25,12 +24,7 @@ class PortForwardTest {
         try (ApiServer api = new ApiServer()) {
             assertEquals(0, Scripts.run(api.environment(), java.time.Duration.ofMinutes(2), "deploy.java", "prod",
                     "--no-wait").exitCode());
-            Scripts.build("get_connection.java");
-            ProcessBuilder builder = new ProcessBuilder(List.of(Scripts.ROOT.resolve("jbang").toString(),
-                    "get_connection.java", "--port-forward")).directory(Scripts.ROOT.toFile())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD);
-            builder.environment().putAll(api.environment());
-            Process process = builder.start();
+            Process process = Scripts.start(api.environment(), "get_connection.java", "--port-forward");
             try {
                 BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
                         StandardCharsets.UTF_8));

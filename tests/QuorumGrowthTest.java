@@ -2,6 +2,7 @@ package tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,6 +80,24 @@ class QuorumGrowthTest {
         if (nodes != null) {
             nodes.close();
         }
+    }
+
+    /** What a shrink's room check reads (review R5): each live broker's volume, and the bytes of each replica. */
+    @Test
+    @Order(0)
+    void theStateDeployPlansFromHoldsEachBrokersVolumeAndItsReplicas() throws Exception {
+        KafkaState state = KafkaState.read(kafka);
+        assertEquals(Set.of(0, 1, 2), state.disks().keySet());
+        KafkaState.Partition written = state.partitions().stream()
+                .filter(partition -> partition.name().equals(TOPIC + "-0")).findFirst().orElseThrow();
+        long onBroker0 = state.disks().get(0).replicaBytes().get(TOPIC + "-0");
+        assertTrue(onBroker0 > 0, "the records written are on broker 0's volume");
+        assertEquals(onBroker0, state.bytes(written), "a copy of it holds what its largest replica holds");
+        assertNull(state.disks().get(1).replicaBytes().get(TOPIC + "-0"), "broker 1 has no replica of it");
+        long free = java.nio.file.Files.getFileStore(nodes.hostPath(0, KafkaManifests.DATA_MOUNT)).getUsableSpace();
+        KafkaState.Disk disk = state.disks().get(0);
+        assertTrue(Math.abs(disk.usableBytes() - free) < (256L << 20) && disk.totalBytes() >= disk.usableBytes(),
+                disk + " vs " + free + " bytes free where the node's volume is");
     }
 
     @Test

@@ -211,6 +211,7 @@ public final class DeployPlanner {
         }
         int moves = ReplicaChange.movesToKeepOn(kafka.partitions(), staying);
         if (moves > 0) {
+            requireRoom(kafka, ReplicaChange.bytesToKeepOn(kafka, staying), refusal);
             steps.add(new DeployStep.MovePartitions(moves, staying));
         }
         Set<Integer> leaving = new TreeSet<>(range(manifests.voterIds().size(), from));
@@ -225,6 +226,23 @@ public final class DeployPlanner {
         if (!order.isEmpty()) {
             steps.add(new DeployStep.RemoveVoters(order));
         }
+    }
+
+    /**
+     * Refuses moves that would fill a broker's volume (review R5): Kafka takes a full log directory offline, and
+     * with it every replica on it. A tenth of each volume stays free for what is written meanwhile.
+     */
+    private static void requireRoom(KafkaState kafka, Map<Integer, Long> incoming, String refusal) {
+        incoming.forEach((broker, bytes) -> {
+            KafkaState.Disk disk = kafka.disks().get(broker);
+            if (disk != null && bytes > disk.usableBytes() - disk.totalBytes() / 10) {
+                throw new CommandFailure(refusal + ": " + KafkaEndpoints.podName(broker) + " would take "
+                        + DeployStep.Names.bytes(bytes) + " of replicas with " + DeployStep.Names.bytes(
+                                disk.usableBytes()) + " free on its volume of " + DeployStep.Names.bytes(
+                                        disk.totalBytes()) + " (a tenth stays free); free space first (delete "
+                        + "records or topics) or keep more brokers; nothing changed");
+            }
+        });
     }
 
     /**
@@ -307,21 +325,29 @@ public final class DeployPlanner {
                 }
                 steps.add(new DeployStep.AddVoters(toAdd));
             }
-            ClusterProfile profile = manifests.profile();
-            Integer minIsr = kafka.clusterMinIsr();
-            if (minIsr == null || minIsr < profile.minInsyncReplicas) {
-                int copies = ReplicaChange.movesToRaise(kafka.partitions(), profile.replicationFactor(),
-                        range(0, manifests.replicas()));
-                if (copies > 0) {
-                    steps.add(new DeployStep.AddReplicas(copies, profile.replicationFactor()));
-                }
-                steps.add(new DeployStep.SetMinIsr(minIsr, profile.minInsyncReplicas));
-            }
         }
         List<Integer> outdated = templateChanges ? podsKept() : podsOnAnOldRevision();
-        if (!outdated.isEmpty()) {
-            steps.add(restartOrder(kafka, outdated));
+        DeployStep.Restart restart = outdated.isEmpty() ? null : restartOrder(kafka, outdated);
+        ClusterProfile profile = manifests.profile();
+        Integer minIsr = kafka.clusterMinIsr();
+        if (manifests.quorum() != KraftQuorum.DYNAMIC || minIsr != null && minIsr >= profile.minInsyncReplicas) {
+            if (restart != null) {
+                steps.add(restart);
+            }
+            return;
         }
+        // A grow from dev: copies first (a roll cannot restart a broker holding a partition's only copy), the roll,
+        // the copies of what was created meanwhile, and the min ISR last, as the mark that the grow is done.
+        int copies = ReplicaChange.movesToRaise(kafka.partitions(), profile.replicationFactor(),
+                range(0, manifests.replicas()));
+        if (copies > 0) {
+            steps.add(new DeployStep.AddReplicas(copies, profile.replicationFactor()));
+        }
+        if (restart != null) {
+            steps.add(restart);
+            steps.add(new DeployStep.AddReplicasCreatedMeanwhile(profile.replicationFactor()));
+        }
+        steps.add(new DeployStep.SetMinIsr(minIsr, profile.minInsyncReplicas));
     }
 
     /**

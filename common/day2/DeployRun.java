@@ -133,8 +133,9 @@ public final class DeployRun {
             votersAdded = new QuorumChange(kafka(rollDeadline), progress::update)
                     .addVoters(new TreeSet<>(add.ids()), rollDeadline).size();
         } else if (step instanceof DeployStep.AddReplicas replicas) {
-            new ReplicaChange(kafka(rollDeadline), progress::update).raise(replicas.factor(),
-                    java.util.stream.IntStream.range(0, manifests.replicas()).boxed().toList(), rollDeadline);
+            raise(replicas.factor(), manifests, progress);
+        } else if (step instanceof DeployStep.AddReplicasCreatedMeanwhile replicas) {
+            raise(replicas.factor(), manifests, progress);
         } else if (step instanceof DeployStep.Restart) {
             SafeRoll roll = new SafeRoll(client, access, namespace, progress);
             List<Integer> outdated = roll.outdated(deadline);
@@ -154,7 +155,13 @@ public final class DeployRun {
         return step instanceof DeployStep.SetMinIsr || step instanceof DeployStep.MovePartitions
                 || step instanceof DeployStep.RemoveVoters || step instanceof DeployStep.UnregisterBrokers
                 || step instanceof DeployStep.ReplaceVoters || step instanceof DeployStep.AddVoters
-                || step instanceof DeployStep.AddReplicas || step instanceof DeployStep.Restart;
+                || step instanceof DeployStep.AddReplicas || step instanceof DeployStep.AddReplicasCreatedMeanwhile
+                || step instanceof DeployStep.Restart;
+    }
+
+    private void raise(int factor, KafkaManifests manifests, Progress progress) {
+        new ReplicaChange(kafka(rollDeadline), progress::update).raise(factor,
+                java.util.stream.IntStream.range(0, manifests.replicas()).boxed().toList(), rollDeadline);
     }
 
     private KafkaAccess kafka(long until) {

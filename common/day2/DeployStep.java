@@ -155,6 +155,16 @@ public sealed interface DeployStep {
         }
     }
 
+    /**
+     * After a grow's roll, the partitions created meanwhile: until then the quorum leader could be a node on dev's
+     * settings, which gives a topic created without a replication factor one copy (review R6).
+     */
+    record AddReplicasCreatedMeanwhile(int factor) implements DeployStep {
+        public String describe() {
+            return "copy partitions created meanwhile, if any, to " + factor + " replicas each";
+        }
+    }
+
     /** The safe roll: the brokers that are down first, then one at a time, the quorum leader last. */
     record Restart(List<Integer> order, List<Integer> down) implements DeployStep {
         public String describe() {
@@ -212,6 +222,19 @@ public sealed interface DeployStep {
 
         static String count(int count, String noun) {
             return count + " " + noun + (count == 1 ? "" : "s");
+        }
+
+        /** "512 KiB", "1.5 GiB": in the binary units Kubernetes quantities use. */
+        static String bytes(long bytes) {
+            String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+            double value = bytes;
+            int unit = 0;
+            while (value >= 1024 && unit < units.length - 1) {
+                value /= 1024;
+                unit++;
+            }
+            return (value == Math.rint(value) ? String.valueOf((long) value)
+                    : String.format(java.util.Locale.ROOT, "%.1f", value)) + " " + units[unit];
         }
     }
 }

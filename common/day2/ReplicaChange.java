@@ -91,6 +91,23 @@ public final class ReplicaChange {
         return moves(partitions, current -> Math.min(current, brokers.size()), brokers);
     }
 
+    /**
+     * The bytes {@link #keepOn} would copy onto each of {@code brokers}, by broker: for a plan, to check they fit.
+     */
+    public static Map<Integer, Long> bytesToKeepOn(KafkaState kafka, List<Integer> brokers) {
+        Map<Integer, Long> incoming = new java.util.TreeMap<>();
+        for (KafkaState.Partition partition : kafka.partitions()) {
+            List<Integer> current = partition.replicas();
+            for (int broker : target(current, Math.min(current.size(), brokers.size()), brokers,
+                    spread(partition.topic(), partition.partition()))) {
+                if (!current.contains(broker)) {
+                    incoming.merge(broker, kafka.bytes(partition), Long::sum);
+                }
+            }
+        }
+        return incoming;
+    }
+
     /** How many of {@code partitions} {@link #raise} would give new copies: for a plan. */
     public static int movesToRaise(List<KafkaState.Partition> partitions, int factor, List<Integer> brokers) {
         return moves(partitions, current -> Math.max(current, factor), brokers);

@@ -1,10 +1,12 @@
 package common.kafka;
 
+import common.cli.CommandFailure;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -12,8 +14,10 @@ import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.QuorumInfo;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
@@ -34,10 +38,24 @@ import org.apache.kafka.common.config.TopicConfig;
  * @param partitions     every partition, internal topics included, by topic and number
  * @param clusterMinIsr  the cluster-level min.insync.replicas, or null when none is set
  * @param reassignments  the partition reassignments running
+ * @param disks          the log directory of each live broker that answered
  */
 public record KafkaState(Set<Integer> voters, int leader, Set<Integer> caughtUp, List<Integer> replacedVoters,
         Set<Integer> registered, Set<Integer> live, List<Partition> partitions, Integer clusterMinIsr,
-        int reassignments) {
+        int reassignments, Map<Integer, Disk> disks) {
+
+    /**
+     * A broker's log directory (one per pod: the data volume): bytes free and in all, and the bytes of each
+     * partition replica it holds, by {@link Partition#name()}.
+     */
+    public record Disk(long usableBytes, long totalBytes, Map<String, Long> replicaBytes) {
+    }
+
+    /** The bytes of a partition's largest replica on the brokers that answered: what a new copy will hold. */
+    public long bytes(Partition partition) {
+        return disks.values().stream().mapToLong(disk -> disk.replicaBytes().getOrDefault(partition.name(), 0L))
+                .max().orElse(0);
+    }
 
     /** One partition as the plan needs it; {@code minIsr} is its topic's min.insync.replicas. */
     public record Partition(String topic, int partition, List<Integer> replicas, List<Integer> isr, boolean online,
@@ -54,6 +72,8 @@ public record KafkaState(Set<Integer> voters, int leader, Set<Integer> caughtUp,
         var clusterDefault = new ConfigResource(ConfigResource.Type.BROKER, "");
         var clusterConfig = kafka.admin().describeConfigs(List.of(clusterDefault)).all();
         var reassignments = kafka.admin().listPartitionReassignments().reassignments();
+        var disks = registered.thenApply(found -> kafka.admin().describeLogDirs(found.stream()
+                .filter(node -> !node.isFenced()).map(Node::id).toList()).descriptions());
         List<Partition> partitions = partitions(kafka);
         QuorumInfo quorum = kafka.await(quorumInfo, "reading the quorum");
         long now = QuorumMembers.leaderNow(quorum);
@@ -68,7 +88,32 @@ public record KafkaState(Set<Integer> voters, int leader, Set<Integer> caughtUp,
                 nodes.stream().filter(node -> !node.isFenced()).map(Node::id)
                         .collect(Collectors.toCollection(TreeSet::new)),
                 partitions, minIsr == null || minIsr.value() == null ? null : Integer.valueOf(minIsr.value()),
-                kafka.await(reassignments, "listing reassignments").size());
+                kafka.await(reassignments, "listing reassignments").size(),
+                disks(kafka, kafka.await(disks, "reading the brokers")));
+    }
+
+    /** The log directories of the brokers that answer; one that does not is left out, as it cannot take data. */
+    private static Map<Integer, Disk> disks(KafkaAccess kafka,
+            Map<Integer, KafkaFuture<Map<String, LogDirDescription>>> described) {
+        Map<Integer, Disk> disks = new TreeMap<>();
+        described.forEach((broker, future) -> {
+            Map<String, LogDirDescription> directories;
+            try {
+                directories = kafka.await(future, "reading broker " + broker + "'s log directory");
+            } catch (CommandFailure unanswered) {
+                return;
+            }
+            for (LogDirDescription directory : directories.values()) {
+                Map<String, Long> replicaBytes = new TreeMap<>();
+                directory.replicaInfos().forEach((partition, replica) -> replicaBytes.put(
+                        partition.topic() + "-" + partition.partition(), replica.size()));
+                if (directory.error() == null && directory.usableBytes().isPresent()) {
+                    disks.put(broker, new Disk(directory.usableBytes().getAsLong(),
+                            directory.totalBytes().orElse(directory.usableBytes().getAsLong()), replicaBytes));
+                }
+            }
+        });
+        return disks;
     }
 
     /** Every partition of every topic, internal ones included, with its topic's min ISR: three requests. */

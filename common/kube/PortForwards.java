@@ -34,8 +34,9 @@ public final class PortForwards implements AutoCloseable {
     }
 
     /**
-     * Opens the forwards; or, when their local ports are already held by forwards to this same cluster (another
-     * command holding them, e.g. {@code get_connection --port-forward} in another terminal), uses those.
+     * Opens the forwards; those whose local ports are already held by forwards to this same cluster (another
+     * command holding them, e.g. {@code get_connection --port-forward} in another terminal, maybe started when the
+     * cluster had fewer brokers) are used as they are, and only the missing ones are opened.
      */
     public static PortForwards open(KubernetesClient client, KubernetesAccess access, String namespace) {
         StatefulSet deployed = deployed(client, access, namespace);
@@ -44,18 +45,20 @@ public final class PortForwards implements AutoCloseable {
                 .filter(port -> !free(port)).boxed().toList();
         if (!busy.isEmpty()) {
             String clusterId = KafkaManifests.environmentOf(deployed, "CLUSTER_ID");
-            if (clusterId != null && clusterId.equals(clusterIdAt(KafkaEndpoints.PORT_FORWARD_BASE))) {
-                return new PortForwards(List.of(), replicas);
+            if (clusterId == null || !clusterId.equals(clusterIdAt(busy))) {
+                throw new Busy("localhost:" + busy.get(0) + " is held by another program, not by a port-forward to "
+                        + "this Kafka cluster: stop it, or pass --bootstrap-server");
             }
-            throw new Busy("localhost:" + busy.get(0) + " is held by another program, not by a port-forward to "
-                    + "this Kafka cluster: stop it, or pass --bootstrap-server");
         }
         List<LocalPortForward> opened = new ArrayList<>();
+        int port = KafkaEndpoints.PORT_FORWARD_BASE;
         try {
             for (int ordinal = 0; ordinal < replicas; ordinal++) {
-                opened.add(client.pods().inNamespace(namespace).withName(KafkaEndpoints.podName(ordinal))
-                        .portForward(KafkaEndpoints.PORT_FORWARD_PORT, InetAddress.getLoopbackAddress(),
-                                KafkaEndpoints.PORT_FORWARD_BASE + ordinal));
+                port = KafkaEndpoints.PORT_FORWARD_BASE + ordinal;
+                if (!busy.contains(port)) {
+                    opened.add(client.pods().inNamespace(namespace).withName(KafkaEndpoints.podName(ordinal))
+                            .portForward(KafkaEndpoints.PORT_FORWARD_PORT, InetAddress.getLoopbackAddress(), port));
+                }
             }
             return new PortForwards(opened, replicas);
         } catch (KubernetesClientException e) {
@@ -64,8 +67,8 @@ public final class PortForwards implements AutoCloseable {
         } catch (RuntimeException e) {
             new PortForwards(opened, replicas).close();
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw new CommandFailure("cannot listen on localhost:" + (KafkaEndpoints.PORT_FORWARD_BASE + opened.size())
-                    + " for a port-forward: " + message.lines().findFirst().orElse(""));
+            throw new CommandFailure("cannot listen on localhost:" + port + " for a port-forward: "
+                    + message.lines().findFirst().orElse(""));
         }
     }
 
@@ -96,7 +99,7 @@ public final class PortForwards implements AutoCloseable {
         }
     }
 
-    /** Whether forwards that another process holds are used, rather than this one's own. */
+    /** Whether every forward is another process's: this one holds none. */
     public boolean reused() {
         return forwards.isEmpty();
     }
@@ -109,10 +112,14 @@ public final class PortForwards implements AutoCloseable {
         }
     }
 
-    /** The id of the Kafka cluster that answers on a local port, or null when nothing Kafka answers there. */
-    private static String clusterIdAt(int port) {
+    /**
+     * The id of the Kafka cluster that answers on any of these local ports (a forward to a broker that is down
+     * answers nothing), or null when nothing Kafka answers there.
+     */
+    private static String clusterIdAt(List<Integer> ports) {
         Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:" + port);
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ports.stream().map(port -> "localhost:" + port)
+                .collect(java.util.stream.Collectors.joining(",")));
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000);
         props.put(AdminClientConfig.CLIENT_ID_CONFIG, KafkaManifests.MANAGED_BY);

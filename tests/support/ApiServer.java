@@ -106,6 +106,20 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
         dispatcher.extraGroups.add(group);
     }
 
+    /** Where a pod's container port is reached on this machine: null while the pod runs nothing there. */
+    @FunctionalInterface
+    public interface PodNetwork {
+        Integer hostPort(String namespace, String pod, int containerPort);
+    }
+
+    /**
+     * From now on, serves {@code pods/portforward} as the kubelet does, to the ports {@code network} gives (before,
+     * the CRUD mock answered it without a stream).
+     */
+    public void servePortForward(PodNetwork network) {
+        dispatcher.network = network;
+    }
+
     /** Every resource request any policy has allowed since this server started. */
     public List<ResourceRequest> allowedEver() {
         return List.copyOf(dispatcher.allowedEver);
@@ -202,7 +216,10 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
                 java.util.regex.Pattern.compile("/apis/apps/v1/namespaces/[^/]+/statefulsets/[^/]+");
         private static final java.util.Set<String> MUTABLE_STATEFULSET_SPEC = java.util.Set.of("replicas", "ordinals",
                 "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy", "minReadySeconds");
+        private static final java.util.regex.Pattern PORT_FORWARD = java.util.regex.Pattern
+                .compile("/api/v1/namespaces/([^/]+)/pods/([^/]+)/portforward\\?(?:.*&)?ports=(\\d+).*");
         private volatile RbacPolicy policy;
+        private volatile PodNetwork network;
         private final List<String> extraGroups = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         @Override
@@ -210,11 +227,35 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
             if ("GET".equals(request.getMethod()) && "/apis".equals(request.getPath().split("\\?")[0])) {
                 return discovery();
             }
+            MockResponse forbidden = authorize(request);
+            if (forbidden != null) {
+                return forbidden;
+            }
+            java.util.regex.Matcher portForward = PORT_FORWARD.matcher(request.getPath());
+            PodNetwork served = network;
+            if (served != null && portForward.matches()) {
+                return portForward(portForward.group(1), portForward.group(2),
+                        Integer.parseInt(portForward.group(3)), served);
+            }
+            return super.dispatch(request);
+        }
+
+        /** A pod's stream as the kubelet serves it; 404 when there is no such pod. */
+        private MockResponse portForward(String namespace, String pod, int containerPort, PodNetwork served) {
+            if (handleGet("/api/v1/namespaces/" + namespace + "/pods/" + pod).code() == 404) {
+                return new MockResponse().setResponseCode(404);
+            }
+            return new MockResponse().withWebSocketUpgrade(new PodPortForward(pod, containerPort,
+                    served.hostPort(namespace, pod, containerPort)));
+        }
+
+        /** RBAC as the API server checks it: the 403 answer, or null when the request may go on. */
+        private MockResponse authorize(RecordedRequest request) {
             RbacPolicy enforced = policy;
             ResourceRequest attributes = ResourceRequest.of(request.getMethod(), request.getPath());
             if (enforced == null || attributes == null
                     || !("Bearer " + SCRIPT_TOKEN).equals(request.getHeader("Authorization"))) {
-                return super.dispatch(request);
+                return null;
             }
             List<ResourceRequest> required = new java.util.ArrayList<>(List.of(attributes));
             String contentType = request.getHeader("Content-Type");
@@ -239,7 +280,7 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
                             .withMessage(needed.forbidden(enforced.user())).build()));
                 }
             }
-            return super.dispatch(request);
+            return null;
         }
 
         @Override

@@ -40,6 +40,7 @@ public final class ClusterModel implements AutoCloseable {
         this.client = api.client();
         this.namespace = namespace;
         this.nodes = nodes;
+        api.servePortForward(nodes.podNetwork(namespace));
         StatefulSet statefulSet = client.apps().statefulSets().inNamespace(namespace).withName("kafka").get();
         for (int ordinal = 0; ordinal < statefulSet.getSpec().getReplicas(); ordinal++) {
             String name = KafkaEndpoints.podName(ordinal);

@@ -154,6 +154,22 @@ public final class KafkaNodes implements AutoCloseable {
         return "127.0.0.1:" + hostPort(node, KafkaEndpoints.PORT_FORWARD_PORT);
     }
 
+    /**
+     * The pods' network as a port-forward reaches it: a running node's container port, mapped to its port here; null
+     * for a stopped node or another namespace's pod.
+     */
+    public ApiServer.PodNetwork podNetwork(String namespace) {
+        return (podNamespace, pod, containerPort) -> {
+            java.util.regex.Matcher ordinal = java.util.regex.Pattern.compile(KafkaEndpoints.CLUSTER_NAME + "-(\\d+)")
+                    .matcher(pod);
+            if (!podNamespace.equals(namespace) || !ordinal.matches()) {
+                return null;
+            }
+            int node = Integer.parseInt(ordinal.group(1));
+            return node < processes.length && running(node) ? hostPort(node, containerPort) : null;
+        };
+    }
+
     public String bootstrapServers() {
         return java.util.stream.IntStream.range(0, replicas).mapToObj(this::clientAddress)
                 .collect(Collectors.joining(","));

@@ -65,6 +65,19 @@ public final class Scripts {
         return Path.of(jar.group(1) + ".jsa");
     }
 
+    /**
+     * Starts {@code ./jbang script args} and leaves it running, for a command that holds until stopped
+     * ({@code get_connection --port-forward}); its stderr is discarded.
+     */
+    public static Process start(Map<String, String> environment, String script, String... args)
+            throws java.io.IOException {
+        build(script);
+        ProcessBuilder builder = new ProcessBuilder(command(script, args)).directory(ROOT.toFile())
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().putAll(environment);
+        return builder.start();
+    }
+
     private static List<String> command(String script, String... args) {
         List<String> command = new ArrayList<>(List.of(ROOT.resolve("jbang").toString(), script));
         command.addAll(Arrays.asList(args));
