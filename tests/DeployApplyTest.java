@@ -59,7 +59,7 @@ class DeployApplyTest {
         assertEquals(0, result.exitCode(), result.toString());
         List<HasMetadata> expected = new KafkaManifests(ClusterProfile.PROD, "apply-all",
                 KafkaManifests.DEFAULT_IMAGE, null, null).all();
-        assertEquals(5, expected.size());
+        assertEquals(6, expected.size());
         for (HasMetadata object : expected) {
             HasMetadata landed = stored(object);
             assertNotNull(landed, object.getKind() + " " + object.getMetadata().getName());
@@ -67,7 +67,7 @@ class DeployApplyTest {
         }
         StatefulSet statefulSet = (StatefulSet) stored(expected.get(3));
         assertEquals(((StatefulSet) expected.get(3)).getSpec(), statefulSet.getSpec());
-        assertTrue(result.stdout().startsWith("deploy prod: 5 created"), result.stdout());
+        assertTrue(result.stdout().startsWith("deploy prod: 6 created"), result.stdout());
         assertTrue(result.stdout().contains("kafka.apply-all.svc.cluster.local:9092"), result.stdout());
         // A new cluster: its first voters, for the pods' first start, until the quorum has formed.
         assertEquals(3, formation("apply-all").split(",").length, formation("apply-all"));
@@ -85,7 +85,7 @@ class DeployApplyTest {
                 List.copyOf(json.keySet()));
         assertEquals("ok", json.get("status"));
         assertEquals("prod", json.get("profile"));
-        assertEquals(Map.of("created", 5), json.get("objects"));
+        assertEquals(Map.of("created", 6), json.get("objects"));
         assertEquals(3, ((Number) json.get("brokers")).intValue());
         assertEquals(null, json.get("ready"), "--no-wait: readiness not known");
         assertEquals("kafka.as-json.svc.cluster.local:9092", json.get("connection"));

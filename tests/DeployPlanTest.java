@@ -100,6 +100,7 @@ class DeployPlanTest {
         assertPlan(List.of(
                 "change StatefulSet kafka: replicas 1→3, affinity, env, resources, updateStrategy",
                 "create PodDisruptionBudget kafka",
+                "create NetworkPolicy kafka",
                 "wait for 3 brokers Ready",
                 "add nodes 1,2 to the KRaft voters",
                 "copy 6 partitions to 3 replicas each",
@@ -107,7 +108,7 @@ class DeployPlanTest {
                 "copy partitions created meanwhile, if any, to 3 replicas each",
                 "set the cluster's min ISR 1 → 2",
                 "wait for 3/3 brokers Ready",
-                "plan: 9 steps; 1 broker restarted"), plan(request(ClusterProfile.PROD), dev.observed()));
+                "plan: 10 steps; 1 broker restarted"), plan(request(ClusterProfile.PROD), dev.observed()));
     }
 
     @Test
@@ -119,10 +120,11 @@ class DeployPlanTest {
                 "remove nodes 2,1 from the KRaft voters (in this order)",
                 "change StatefulSet kafka: replicas 3→1, env, resources, updateStrategy",
                 "delete PodDisruptionBudget kafka",
+                "delete NetworkPolicy kafka",
                 "unregister brokers 1,2 once their pods are gone",
                 "the StatefulSet controller restarts kafka-0 onto the new template",
                 "wait for 1/1 brokers Ready",
-                "plan: 8 steps; 1 broker restarted"), plan(request(ClusterProfile.DEV), prod.observed()));
+                "plan: 9 steps; 1 broker restarted"), plan(request(ClusterProfile.DEV), prod.observed()));
     }
 
     @Test

@@ -118,8 +118,9 @@ class GrowInPlaceTest {
         assertEquals(List.of(), PlannedWrites.seen(api), "--plan writes nothing to Kubernetes");
         assertEquals("1", minIsr(), "nor to Kafka");
         Map<String, Object> plan = JsonResult.parse(planned);
-        assertEquals(List.of("apply", "apply", "awaitBrokers", "addVoters", "addReplicas", "restart",
-                "addReplicasCreatedMeanwhile", "setMinIsr", "awaitRollout", "endFormation"), steps(plan), plan.toString());
+        assertEquals(List.of("apply", "apply", "apply", "awaitBrokers", "addVoters", "addReplicas", "restart",
+                "addReplicasCreatedMeanwhile", "setMinIsr", "awaitRollout", "endFormation"), steps(plan),
+                plan.toString());
 
         Scripts.Result grown = deploy("prod");
         model.check();
@@ -150,7 +151,7 @@ class GrowInPlaceTest {
 
         Scripts.Result again = deploy("prod");
         assertEquals(0, again.exitCode(), again.toString());
-        assertTrue(again.stdout().startsWith("deploy prod: 5 unchanged; 3/3 brokers ready"), again.stdout());
+        assertTrue(again.stdout().startsWith("deploy prod: 6 unchanged; 3/3 brokers ready"), again.stdout());
     }
 
     @Test
@@ -194,7 +195,7 @@ class GrowInPlaceTest {
         assertEquals(0, grown.exitCode(), grown.toString());
         assertEquals(List.of(), PlannedWrites.seen(api), "nothing left to write: the StatefulSet has 5 replicas");
         api.enforce(null);
-        assertTrue(grown.stdout().startsWith("deploy prod: 5 unchanged; 2 voters added; 5/5 brokers ready"),
+        assertTrue(grown.stdout().startsWith("deploy prod: 6 unchanged; 2 voters added; 5/5 brokers ready"),
                 "the grow the interrupted deploy left is finished: " + grown.stdout());
         assertEquals(Set.of(0, 1, 2, 3, 4), voters());
         assertEquals(List.of(starts[0], starts[1], starts[2]), List.of(nodes.starts(0), nodes.starts(1),
@@ -244,7 +245,7 @@ class GrowInPlaceTest {
 
         Scripts.Result again = deploy("prod");
         assertEquals(0, again.exitCode(), again.toString());
-        assertTrue(again.stdout().startsWith("deploy prod: 5 unchanged; 4/4 brokers ready"),
+        assertTrue(again.stdout().startsWith("deploy prod: 6 unchanged; 4/4 brokers ready"),
                 "without --replicas a prod cluster keeps its size: " + again.stdout());
     }
 
@@ -253,8 +254,8 @@ class GrowInPlaceTest {
     void prodShrinksBackToDevInPlaceAndKeepsEveryRecord() throws Exception {
         api.enforce(new RbacPolicy("learnflow-dev", List.of(AccessRules.deployRole("kafka"))));
         Map<String, Object> plan = JsonResult.parse(deploy("dev", "--delete-data", "--plan", "--json"));
-        assertEquals(List.of("setMinIsr", "movePartitions", "removeVoters", "apply", "delete", "unregisterBrokers",
-                "deleteVolumes", "controllerRoll", "awaitRollout"), steps(plan), plan.toString());
+        assertEquals(List.of("setMinIsr", "movePartitions", "removeVoters", "apply", "delete", "delete",
+                "unregisterBrokers", "deleteVolumes", "controllerRoll", "awaitRollout"), steps(plan), plan.toString());
         assertEquals(List.of(), PlannedWrites.seen(api), "--plan writes nothing");
         assertEquals("2", minIsr(), "nor lowers the min ISR");
         Scripts.Result shrunk = deploy("dev", "--delete-data", "--json");

@@ -36,6 +36,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import tests.support.KafkaNodes;
+import tests.support.PortForwardPorts;
+import tests.support.PortRelay;
 import tests.support.Scripts;
 
 /**
@@ -130,12 +132,31 @@ abstract class KafkaClusterContract {
         }
     }
 
+    /** Relays on localhost:19092+ordinal play a laptop's port-forwards: a client follows them to every broker. */
     @Test
     void thePortForwardListenerAdvertisesEachBrokersForwardedAddress() throws Exception {
-        try (Admin admin = nodes.admin(nodes.portForwardAddress(0))) {
-            for (Node broker : admin.describeCluster().nodes().get(20, TimeUnit.SECONDS)) {
-                assertEquals(nodes.portForwardAddress(broker.id()), broker.host() + ":" + broker.port());
+        PortForwardPorts.acquire();
+        List<PortRelay> forwards = new java.util.ArrayList<>();
+        try {
+            for (int node = 0; node < nodes.replicas(); node++) {
+                forwards.add(new PortRelay(KafkaEndpoints.PORT_FORWARD_BASE + node,
+                        Integer.parseInt(nodes.portForwardAddress(node).split(":")[1])));
             }
+            try (Admin admin = nodes.admin("localhost:" + KafkaEndpoints.PORT_FORWARD_BASE)) {
+                for (Node broker : admin.describeCluster().nodes().get(20, TimeUnit.SECONDS)) {
+                    assertEquals("localhost:" + (KafkaEndpoints.PORT_FORWARD_BASE + broker.id()),
+                            broker.host() + ":" + broker.port(), "what a port-forward from a laptop serves");
+                    // Sent to that broker itself, through its forward.
+                    assertEquals(1, admin.describeConfigs(List.of(new org.apache.kafka.common.config.ConfigResource(
+                            org.apache.kafka.common.config.ConfigResource.Type.BROKER, String.valueOf(broker.id()))))
+                            .all().get(20, TimeUnit.SECONDS).size(), "broker " + broker.id() + " answers");
+                }
+            }
+        } finally {
+            for (PortRelay forward : forwards) {
+                forward.close();
+            }
+            PortForwardPorts.release();
         }
     }
 

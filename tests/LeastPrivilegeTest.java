@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
@@ -66,7 +67,7 @@ class LeastPrivilegeTest {
         assertEquals(0, first.exitCode(), first + "\nrequests: " + made());
         Scripts.Result second = run("deploy.java", "prod", "-n", "given", "--no-wait");
         assertEquals(0, second.exitCode(), second.toString());
-        assertTrue(second.stdout().startsWith("deploy prod: 5 unchanged"), second.stdout());
+        assertTrue(second.stdout().startsWith("deploy prod: 6 unchanged"), second.stdout());
         assertEquals(List.of(), refused());
         assertTrue(made().stream().noneMatch(request -> request.contains("namespaces") && !request.startsWith("get")),
                 "an existing namespace is only read: " + made());
@@ -112,7 +113,9 @@ class LeastPrivilegeTest {
                 .getItems().stream().map(claim -> claim.getMetadata().getName()).collect(Collectors.toList()));
         assertNull(api.client().resources(PodDisruptionBudget.class).inNamespace("shrink").withName("kafka").get(),
                 "dev renders no disruption budget: the prod one is deleted");
-        assertTrue(dev.stdout().contains("1 deleted"), dev.stdout());
+        assertNull(api.client().resources(NetworkPolicy.class).inNamespace("shrink").withName("kafka").get(),
+                "nor a NetworkPolicy");
+        assertTrue(dev.stdout().contains("2 deleted"), dev.stdout());
         assertEquals(1, api.client().apps().statefulSets().inNamespace("shrink").withName("kafka").get().getSpec()
                 .getReplicas());
     }
@@ -162,7 +165,7 @@ class LeastPrivilegeTest {
         Scripts.Result dryRun = run("deploy.java", "--delete", "--dry-run", "-n", "teardown");
         assertEquals(0, dryRun.exitCode(), dryRun.toString());
         // Deployed without waiting, the cluster never formed: its formation ConfigMap is still there.
-        assertEquals("deploy --delete: would delete 5 objects; kept 3 volumes (data-kafka-0..; --delete-data "
+        assertEquals("deploy --delete: would delete 6 objects; kept 3 volumes (data-kafka-0..; --delete-data "
                 + "deletes them)\n", dryRun.stdout());
         assertEquals(3, api.client().services().inNamespace("teardown").list().getItems().size()
                 + api.client().apps().statefulSets().inNamespace("teardown").list().getItems().size(),
@@ -171,7 +174,8 @@ class LeastPrivilegeTest {
         Scripts.Result deleted = run("deploy.java", "--delete", "-n", "teardown", "--json");
         assertEquals(0, deleted.exitCode(), deleted.toString());
         assertTrue(deleted.stdout().contains("\"deleted\":[\"StatefulSet kafka\",\"Service kafka-headless\","
-                + "\"Service kafka\",\"PodDisruptionBudget kafka\",\"ConfigMap kafka-formation\"]"), deleted.stdout());
+                + "\"Service kafka\",\"PodDisruptionBudget kafka\",\"NetworkPolicy kafka\","
+                + "\"ConfigMap kafka-formation\"]"), deleted.stdout());
         assertNull(api.client().apps().statefulSets().inNamespace("teardown").withName("kafka").get());
         assertEquals(List.of(), api.client().services().inNamespace("teardown").list().getItems());
         assertEquals(4, api.client().persistentVolumeClaims().inNamespace("teardown").list().getItems().size(),

@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import tests.support.ContainerFilesystem;
+import tests.support.NetworkPolicyModel;
 import tests.support.PodSecurityStandard;
 
 /** The rendered objects, dev and prod: every number and rule the cluster depends on. */
@@ -231,6 +233,42 @@ class ManifestsTest {
         assertEquals("kubernetes.io/hostname", preferred.get(0).getPodAffinityTerm().getTopologyKey());
         assertEquals(Map.of("app", "kafka"),
                 preferred.get(0).getPodAffinityTerm().getLabelSelector().getMatchLabels());
+    }
+
+    /**
+     * prod's NetworkPolicy, evaluated as Kubernetes defines it: only the cluster's own pods reach the controller
+     * port, any pod the client port (the brokers replicate over it too), no pod the port-forward listener.
+     */
+    @Test
+    void prodLetsOnlyItsOwnPodsReachTheControllerAndNoPodThePortForwardListener() {
+        KafkaManifests prod = render(ClusterProfile.PROD);
+        NetworkPolicyModel network = new NetworkPolicyModel(prod.all().stream()
+                .filter(NetworkPolicy.class::isInstance).map(NetworkPolicy.class::cast).toList());
+        Map<String, String> kafkaLabels = prod.statefulSet().getSpec().getTemplate().getMetadata().getLabels();
+        NetworkPolicyModel.Pod kafka0 = new NetworkPolicyModel.Pod("kafka", kafkaLabels);
+        NetworkPolicyModel.Pod kafka1 = new NetworkPolicyModel.Pod("kafka", kafkaLabels);
+        NetworkPolicyModel.Pod app = new NetworkPolicyModel.Pod("learnflow", Map.of("app", "api"));
+        NetworkPolicyModel.Pod neighbour = new NetworkPolicyModel.Pod("kafka", Map.of("app", "debug"));
+        NetworkPolicyModel.Pod lookalike = new NetworkPolicyModel.Pod("other", kafkaLabels);
+        int controller = 9093;
+        int client = 9092;
+        int portForward = 9094;
+        assertTrue(network.allows(kafka1, kafka0, controller), "the quorum forms");
+        for (NetworkPolicyModel.Pod stranger : List.of(app, neighbour, lookalike)) {
+            assertFalse(network.allows(stranger, kafka0, controller), "no vote from " + stranger);
+        }
+        assertTrue(network.allows(kafka1, kafka0, client), "the brokers replicate");
+        for (NetworkPolicyModel.Pod anyPod : List.of(app, neighbour, lookalike)) {
+            assertTrue(network.allows(anyPod, kafka0, client), "clients from " + anyPod);
+        }
+        for (NetworkPolicyModel.Pod anyPod : List.of(kafka1, app, neighbour, lookalike)) {
+            assertFalse(network.allows(anyPod, kafka0, portForward), "the unauthenticated listener from " + anyPod);
+        }
+        assertTrue(network.allows(app, neighbour, controller), "it isolates the Kafka pods only");
+        assertEquals(List.of(), render(ClusterProfile.DEV).all().stream().filter(NetworkPolicy.class::isInstance)
+                .toList(), "dev stays open for quick local work");
+        assertTrue(render(ClusterProfile.DEV).unrendered().stream().anyMatch(NetworkPolicy.class::isInstance),
+                "prod's is deleted when a cluster goes back to dev");
     }
 
     @ParameterizedTest

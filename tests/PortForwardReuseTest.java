@@ -5,12 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import common.cluster.ClusterProfile;
 import common.cluster.KafkaManifests;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,6 +15,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import tests.support.ApiServer;
 import tests.support.KafkaNodes;
+import tests.support.PortRelay;
 import tests.support.Scripts;
 
 /**
@@ -52,7 +49,7 @@ class PortForwardReuseTest {
     @Test
     void verifyUsesTheForwardsAnotherCommandHolds() throws Exception {
         String[] target = nodes.portForwardAddress(0).split(":");
-        try (Relay held = new Relay(19092, Integer.parseInt(target[1]))) {
+        try (PortRelay held = new PortRelay(19092, Integer.parseInt(target[1]))) {
             Scripts.Result result = Scripts.run(api.environment(), Duration.ofMinutes(1), "verify.java", "-n",
                     "kafka", "--timeout", "20s");
             assertEquals(0, result.exitCode(), result.toString());
@@ -67,46 +64,6 @@ class PortForwardReuseTest {
                     "kafka", "--timeout", "20s");
             assertEquals(3, result.exitCode(), result.toString());
             assertTrue(result.stderr().contains("localhost:19092 is held by another program"), result.stderr());
-        }
-    }
-
-    /** Relays every connection on a loopback port to another loopback port, as a held port-forward does. */
-    static final class Relay implements AutoCloseable {
-        private final ServerSocket server;
-
-        Relay(int port, int targetPort) throws IOException {
-            server = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
-            Thread acceptor = new Thread(() -> {
-                while (!server.isClosed()) {
-                    try {
-                        Socket client = server.accept();
-                        Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-                        pipe(client.getInputStream(), upstream.getOutputStream());
-                        pipe(upstream.getInputStream(), client.getOutputStream());
-                    } catch (IOException closed) {
-                        return;
-                    }
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
-        }
-
-        private static void pipe(InputStream in, OutputStream out) {
-            Thread copier = new Thread(() -> {
-                try (in; out) {
-                    in.transferTo(out);
-                } catch (IOException done) {
-                    // either side closed
-                }
-            });
-            copier.setDaemon(true);
-            copier.start();
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
         }
     }
 }

@@ -7,8 +7,8 @@ import java.util.stream.Collectors;
 
 /** Everything that differs between a development and a production cluster, in one place. */
 public enum ClusterProfile {
-    DEV(1, false, "512Mi", "500m", "-Xmx256m -Xms256m", 1, "1Gi", Duration.ofSeconds(60), false),
-    PROD(3, true, "2Gi", "1", "-Xmx1g -Xms1g", 2, "10Gi", Duration.ofSeconds(120), true);
+    DEV(1, false, "512Mi", "500m", "-Xmx256m -Xms256m", 1, "1Gi", Duration.ofSeconds(60), false, false),
+    PROD(3, true, "2Gi", "1", "-Xmx1g -Xms1g", 2, "10Gi", Duration.ofSeconds(120), true, true);
 
     /** Brokers, each also a KRaft controller, unless --replicas asks for more. */
     public final int replicas;
@@ -28,9 +28,14 @@ public enum ClusterProfile {
      * is nothing to keep in sync).
      */
     public final boolean safeRoll;
+    /**
+     * Whether a NetworkPolicy lets only the cluster's own pods reach the controller port, and no pod the
+     * port-forward listener; dev stays open for quick local work.
+     */
+    public final boolean isolatedNetwork;
 
     ClusterProfile(int replicas, boolean scalable, String memory, String cpu, String heapOptions, int minInsyncReplicas,
-            String storageSize, Duration readyTimeout, boolean safeRoll) {
+            String storageSize, Duration readyTimeout, boolean safeRoll, boolean isolatedNetwork) {
         this.replicas = replicas;
         this.scalable = scalable;
         this.memory = memory;
@@ -40,6 +45,7 @@ public enum ClusterProfile {
         this.storageSize = storageSize;
         this.readyTimeout = readyTimeout;
         this.safeRoll = safeRoll;
+        this.isolatedNetwork = isolatedNetwork;
     }
 
     /**

@@ -35,6 +35,8 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import java.nio.ByteBuffer;
@@ -236,6 +238,9 @@ public final class KafkaManifests {
         if (profile.highlyAvailable()) {
             objects.add(podDisruptionBudget());
         }
+        if (profile.isolatedNetwork) {
+            objects.add(networkPolicy());
+        }
         return objects;
     }
 
@@ -246,7 +251,14 @@ public final class KafkaManifests {
 
     /** Objects this tool makes for other profiles, which this one leaves out: deploy deletes them if present. */
     public List<HasMetadata> unrendered() {
-        return profile.highlyAvailable() ? List.of() : List.of(podDisruptionBudget());
+        List<HasMetadata> objects = new ArrayList<>();
+        if (!profile.highlyAvailable()) {
+            objects.add(podDisruptionBudget());
+        }
+        if (!profile.isolatedNetwork) {
+            objects.add(networkPolicy());
+        }
+        return objects;
     }
 
     /** The StatefulSet controller's names for the data claims of {@code replicas} pods: data-kafka-0, ... */
@@ -324,6 +336,33 @@ public final class KafkaManifests {
                 .withLabels(labels()).endMetadata()
                 .withNewSpec().withMaxUnavailable(new IntOrString(1))
                 .withNewSelector().withMatchLabels(selector()).endSelector().endSpec()
+                .build();
+    }
+
+    /**
+     * Who may reach the Kafka pods: the controller port only the cluster's own pods (a node that reaches it could
+     * vote in the quorum), the client port (also the brokers' replication) any pod of the cluster, and the
+     * port-forward listener no pod at all: a port-forward connects inside the pod itself, which no policy filters,
+     * and the listener is unauthenticated. The kubelet's probes come from the node, which is always allowed.
+     */
+    public NetworkPolicy networkPolicy() {
+        return new NetworkPolicyBuilder()
+                .withNewMetadata().withName(KafkaEndpoints.CLUSTER_NAME).withNamespace(namespace)
+                .withLabels(labels()).endMetadata()
+                .withNewSpec()
+                .withNewPodSelector().withMatchLabels(selector()).endPodSelector()
+                .withPolicyTypes("Ingress")
+                .addNewIngress()
+                .addNewFrom().withNewPodSelector().withMatchLabels(selector()).endPodSelector().endFrom()
+                .addNewPort().withProtocol("TCP").withPort(new IntOrString(KafkaEndpoints.CONTROLLER_PORT)).endPort()
+                .endIngress()
+                // Pods of every namespace, host-network ones too (an empty pod selector beside the namespace one).
+                .addNewIngress()
+                .addNewFrom().withNewNamespaceSelector().endNamespaceSelector().withNewPodSelector().endPodSelector()
+                .endFrom()
+                .addNewPort().withProtocol("TCP").withPort(new IntOrString(KafkaEndpoints.CLIENT_PORT)).endPort()
+                .endIngress()
+                .endSpec()
                 .build();
     }
 

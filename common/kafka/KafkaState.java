@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.DescribeLogDirsOptions;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.QuorumInfo;
@@ -65,6 +66,8 @@ public record KafkaState(Set<Integer> voters, int leader, Set<Integer> caughtUp,
         }
     }
 
+    private static final int LOG_DIRS_TIMEOUT_MS = 5_000;
+
     public static KafkaState read(KafkaAccess kafka) {
         var registered = kafka.admin().describeCluster(new DescribeClusterOptions().includeFencedBrokers(true))
                 .nodes();
@@ -72,8 +75,10 @@ public record KafkaState(Set<Integer> voters, int leader, Set<Integer> caughtUp,
         var clusterDefault = new ConfigResource(ConfigResource.Type.BROKER, "");
         var clusterConfig = kafka.admin().describeConfigs(List.of(clusterDefault)).all();
         var reassignments = kafka.admin().listPartitionReassignments().reassignments();
+        // A broker that does not answer soon (crashed, not fenced yet) is left out rather than holding up the plan.
         var disks = registered.thenApply(found -> kafka.admin().describeLogDirs(found.stream()
-                .filter(node -> !node.isFenced()).map(Node::id).toList()).descriptions());
+                .filter(node -> !node.isFenced()).map(Node::id).toList(),
+                new DescribeLogDirsOptions().timeoutMs(LOG_DIRS_TIMEOUT_MS)).descriptions());
         List<Partition> partitions = partitions(kafka);
         QuorumInfo quorum = kafka.await(quorumInfo, "reading the quorum");
         long now = QuorumMembers.leaderNow(quorum);

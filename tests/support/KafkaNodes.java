@@ -149,7 +149,7 @@ public final class KafkaNodes implements AutoCloseable {
         return "127.0.0.1:" + hostPort(node, KafkaEndpoints.CONTROLLER_PORT);
     }
 
-    /** Where a port-forward for this node would listen (its port-forward listener, reached directly here). */
+    /** Where this node's port-forward listener is reached directly here (it advertises localhost:19092+ordinal). */
     public String portForwardAddress(int node) {
         return "127.0.0.1:" + hostPort(node, KafkaEndpoints.PORT_FORWARD_PORT);
     }
@@ -484,18 +484,19 @@ public final class KafkaNodes implements AutoCloseable {
         return exported;
     }
 
-    /** Pod DNS names and container ports become 127.0.0.1 and free ports here (paths: see {@link #environment}). */
+    /**
+     * Pod DNS names and container ports become 127.0.0.1 and free ports here (paths: see {@link #environment}). The
+     * port-forward listener's advertised {@code localhost:19092+ordinal} stays as it is: as on a laptop, only
+     * port-forwards (the stand-in API server's, or a test's relay) answer there.
+     */
     private Map<String, String> mapToThisMachine(Map<String, String> podEnvironment, int node) {
         Pattern podAddress = Pattern.compile(Pattern.quote(KafkaEndpoints.CLUSTER_NAME + "-") + "(\\d+)\\."
                 + Pattern.quote(manifests.podDomain()) + ":(\\d+)");
-        Pattern forwardedAddress = Pattern.compile("localhost:(\\d+)");
         Pattern bindAll = Pattern.compile("://:(\\d+)");
         Map<String, String> mapped = new LinkedHashMap<>();
         podEnvironment.forEach((name, value) -> {
             String result = replace(podAddress, value,
                     m -> "127.0.0.1:" + hostPort(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))));
-            result = replace(forwardedAddress, result, m -> "127.0.0.1:" + hostPort(
-                    Integer.parseInt(m.group(1)) - KafkaEndpoints.PORT_FORWARD_BASE, KafkaEndpoints.PORT_FORWARD_PORT));
             result = replace(bindAll, result, m -> "://127.0.0.1:" + hostPort(node, Integer.parseInt(m.group(1))));
             mapped.put(name, result);
         });

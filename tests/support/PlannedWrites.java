@@ -12,7 +12,8 @@ import java.util.Set;
 public final class PlannedWrites {
     private static final Set<String> WRITES = Set.of("create", "update", "patch", "delete", "deletecollection");
     private static final Map<String, String> RESOURCES = Map.of("StatefulSet", "statefulsets", "Service",
-            "services", "PodDisruptionBudget", "poddisruptionbudgets", "ConfigMap", "configmaps");
+            "services", "PodDisruptionBudget", "poddisruptionbudgets", "NetworkPolicy", "networkpolicies",
+            "ConfigMap", "configmaps");
 
     private PlannedWrites() {
     }
