@@ -12,6 +12,7 @@
 //SOURCES ../common/*.java ../common/*/*.java
 //SOURCES support/Scripts.java support/ApiServer.java support/KafkaNodes.java support/ResourceRequest.java
 //SOURCES support/RbacPolicy.java support/ContainerFilesystem.java support/PodUser.java support/PortForwardPorts.java
+//SOURCES support/PodPortForward.java
 
 import common.LearnFlowTopics;
 import common.cluster.ClusterProfile;
