@@ -117,7 +117,7 @@ class McpServerTest {
         CallToolResult result = call("deploy", Map.of("profile", "prod", "dryRun", true));
         assertFalse(Boolean.TRUE.equals(result.isError()), text(result));
         assertEquals("List", facts(result).get("kind"));
-        assertEquals(6, ((List<?>) facts(result).get("items")).size(), "the five objects and the formation");
+        assertEquals(7, ((List<?>) facts(result).get("items")).size(), "the six objects and the formation");
     }
 
     @Test
