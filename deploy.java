@@ -91,6 +91,10 @@ public class deploy implements Callable<Integer> {
             description = "Storage class of the volumes (default: the cluster's).")
     String storageClass;
 
+    @Option(names = "--client-namespaces", paramLabel = "LIST",
+            description = "prod: only these namespaces' pods reach Kafka ('*': any).")
+    String clientNamespaces;
+
     @Mixin
     ClusterDomainOption clusterDomain;
 
@@ -160,7 +164,8 @@ public class deploy implements Callable<Integer> {
             return Cli.OK;
         }
         KafkaManifests manifests = withValidReplicas(new KafkaManifests(profile, namespace.get(), validImage(),
-                validStorageSize(), validStorageClass()).withClusterDomain(clusterDomain.get()));
+                validStorageSize(), validStorageClass()).withClusterDomain(clusterDomain.get()))
+                .withClientNamespaces(validClientNamespaces());
         requireUserNamespace();
         if (planOnly && (dryRun || delete)) {
             throw new ParameterException(spec.commandLine(), "--plan shows what a deploy would do on the live "
@@ -335,6 +340,28 @@ public class deploy implements Callable<Integer> {
     }
 
     /** The rendered cluster with --replicas, when given and valid for the profile. */
+    /** --client-namespaces: null when not given (a cluster keeps its own), empty for '*' (any pod). */
+    private List<String> validClientNamespaces() {
+        if (clientNamespaces == null) {
+            return null;
+        }
+        if (!profile.isolatedNetwork) {
+            throw new ParameterException(spec.commandLine(), "--client-namespaces narrows prod's NetworkPolicy: "
+                    + profile.id() + " has none");
+        }
+        if (clientNamespaces.equals("*")) {
+            return List.of();
+        }
+        List<String> names = List.of(clientNamespaces.split(",", -1));
+        for (String name : names) {
+            if (!NamespaceOption.isValid(name)) {
+                throw new ParameterException(spec.commandLine(), "invalid --client-namespaces '" + name
+                        + "': lower-case letters, digits and '-', at most 63 characters; or '*' alone for any pod");
+            }
+        }
+        return names;
+    }
+
     private KafkaManifests withValidReplicas(KafkaManifests rendered) {
         try {
             return replicas == null ? rendered : rendered.withReplicas(replicas);

@@ -61,6 +61,17 @@ class CommandLineTest {
     }
 
     @Test
+    void clientNamespacesMustBeNamespaceNamesAndOnlyProdHasThem() {
+        Scripts.Result invalid = Scripts.run("deploy.java", "prod", "--dry-run", "--client-namespaces", "apps,Team_A");
+        assertEquals(2, invalid.exitCode(), invalid.toString());
+        assertEquals("", invalid.stdout());
+        assertTrue(invalid.stderr().startsWith("deploy: invalid --client-namespaces 'Team_A'"), invalid.stderr());
+        Scripts.Result dev = Scripts.run("deploy.java", "dev", "--dry-run", "--client-namespaces", "apps");
+        assertEquals(2, dev.exitCode(), dev.toString());
+        assertEquals(1, dev.stderr().lines().count(), dev.stderr());
+    }
+
+    @Test
     void anInvalidStorageSizeIsAUsageError() {
         Scripts.Result result = Scripts.run("deploy.java", "--dry-run", "--storage-size", "lots");
         assertEquals(2, result.exitCode(), result.toString());

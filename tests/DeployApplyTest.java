@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import common.cluster.ClusterProfile;
 import common.cluster.KafkaManifests;
+import common.cluster.KafkaNetworkPolicy;
 import common.cluster.KraftQuorum;
 import common.cluster.Platform;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -17,6 +18,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.time.Duration;
 import java.util.List;
@@ -104,6 +106,25 @@ class DeployApplyTest {
         assertEquals(before, resourceVersions(objects));
         assertEquals(formation, formation("twice"), "the first voters are chosen once, when the cluster is made");
         assertTrue(second.stdout().startsWith("deploy dev: 4 unchanged"), second.stdout());
+    }
+
+    /** --client-namespaces reaches prod's NetworkPolicy, and a deploy without it keeps what the cluster has. */
+    @Test
+    void theClientNamespacesAreAppliedAndKeptByTheNextDeploy() {
+        Scripts.Result narrowed = deploy("prod", "-n", "narrowed", "--no-wait", "--client-namespaces",
+                "learnflow,apps");
+        assertEquals(0, narrowed.exitCode(), narrowed.toString());
+        var policy = api.client().resources(NetworkPolicy.class).inNamespace("narrowed").withName("kafka");
+        assertEquals(List.of("apps", "learnflow"), KafkaNetworkPolicy.clientNamespacesOf(policy.get()));
+        Scripts.Result again = deploy("prod", "-n", "narrowed", "--no-wait");
+        assertEquals(0, again.exitCode(), again.toString());
+        assertTrue(again.stdout().startsWith("deploy prod: 6 unchanged"), again.stdout());
+        assertEquals(List.of("apps", "learnflow"), KafkaNetworkPolicy.clientNamespacesOf(policy.get()));
+
+        Scripts.Result widened = deploy("prod", "-n", "narrowed", "--no-wait", "--client-namespaces", "*");
+        assertEquals(0, widened.exitCode(), widened.toString());
+        assertTrue(widened.stdout().startsWith("deploy prod: 1 configured, 5 unchanged"), widened.stdout());
+        assertEquals(List.of(), KafkaNetworkPolicy.clientNamespacesOf(policy.get()), "every pod again");
     }
 
     /**

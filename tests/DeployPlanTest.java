@@ -205,6 +205,18 @@ class DeployPlanTest {
                 refusal.getMessage());
     }
 
+    /** A prod cluster keeps the namespaces its client port was narrowed to until --client-namespaces says others. */
+    @Test
+    void theClientNamespacesAreKeptUntilAskedForOthers() {
+        Cluster prod = Cluster.of(ClusterProfile.PROD, 3);
+        prod.clientNamespaces = List.of("learnflow");
+        assertEquals(List.of("plan: nothing to do"), plan(request(ClusterProfile.PROD), prod.observed()).lines());
+        DeployPlanner.Request anyPod = new DeployPlanner.Request(manifests(ClusterProfile.PROD,
+                KafkaManifests.DEFAULT_IMAGE, null).withClientNamespaces(List.of()), null, null, null, false, null,
+                false, false, false);
+        assertEquals("1. change NetworkPolicy kafka: ingress", plan(anyPod, prod.observed()).lines().get(0));
+    }
+
     /** R5: the copies a shrink moves onto a broker must fit on its volume, a tenth of it kept free. */
     @Test
     void aShrinkWhoseCopiesWouldFillAStayingBrokersVolumeIsRefusedNamingIt() {
@@ -347,6 +359,7 @@ class DeployPlanTest {
         boolean formation;
         boolean foreignService;
         boolean terminatingClaims;
+        List<String> clientNamespaces;
         long replicaBytes = 1 << 20;
         long volumeBytes = 10L << 30;
 
@@ -368,7 +381,8 @@ class DeployPlanTest {
         }
 
         ObservedCluster observed() {
-            KafkaManifests deployed = manifests(profile, KafkaManifests.DEFAULT_IMAGE, null).withReplicas(replicas);
+            KafkaManifests deployed = manifests(profile, KafkaManifests.DEFAULT_IMAGE, null).withReplicas(replicas)
+                    .withClientNamespaces(clientNamespaces);
             Map<String, HasMetadata> objects = new LinkedHashMap<>();
             for (HasMetadata object : deployed.namespaced()) {
                 if (object instanceof StatefulSet set) {

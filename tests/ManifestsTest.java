@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import common.cluster.ClusterProfile;
 import common.cluster.InPlaceChange;
 import common.cluster.KafkaManifests;
+import common.cluster.KafkaNetworkPolicy;
 import common.cluster.KraftQuorum;
 import common.cluster.Platform;
 import io.fabric8.kubernetes.api.model.Container;
@@ -269,6 +270,25 @@ class ManifestsTest {
                 .toList(), "dev stays open for quick local work");
         assertTrue(render(ClusterProfile.DEV).unrendered().stream().anyMatch(NetworkPolicy.class::isInstance),
                 "prod's is deleted when a cluster goes back to dev");
+    }
+
+    /** --client-namespaces: the client port for those namespaces' pods and the cluster's own, read back as given. */
+    @Test
+    void theClientPortCanBeNarrowedToNamespacesAndTheNarrowingIsReadBack() {
+        KafkaManifests narrowed = render(ClusterProfile.PROD).withClientNamespaces(List.of("learnflow", "apps"));
+        NetworkPolicyModel network = new NetworkPolicyModel(List.of(narrowed.networkPolicy()));
+        Map<String, String> kafkaLabels = narrowed.statefulSet().getSpec().getTemplate().getMetadata().getLabels();
+        NetworkPolicyModel.Pod kafka0 = new NetworkPolicyModel.Pod("kafka", kafkaLabels);
+        assertTrue(network.allows(new NetworkPolicyModel.Pod("learnflow", Map.of("app", "api")), kafka0, 9092));
+        assertTrue(network.allows(new NetworkPolicyModel.Pod("apps", Map.of()), kafka0, 9092));
+        assertTrue(network.allows(new NetworkPolicyModel.Pod("kafka", kafkaLabels), kafka0, 9092), "replication");
+        assertFalse(network.allows(new NetworkPolicyModel.Pod("other", Map.of("app", "api")), kafka0, 9092));
+        assertFalse(network.allows(new NetworkPolicyModel.Pod("learnflow", Map.of()), kafka0, 9093));
+
+        assertEquals(List.of("apps", "learnflow"), KafkaNetworkPolicy.clientNamespacesOf(narrowed.networkPolicy()));
+        assertEquals(List.of(), KafkaNetworkPolicy.clientNamespacesOf(render(ClusterProfile.PROD).networkPolicy()),
+                "any pod");
+        assertNull(KafkaNetworkPolicy.clientNamespacesOf(null), "no policy deployed");
     }
 
     @ParameterizedTest

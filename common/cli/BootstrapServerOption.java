@@ -25,7 +25,7 @@ public class BootstrapServerOption {
     private String bootstrapServer;
 
     @Option(names = "--bootstrap-server", paramLabel = "HOST:PORT",
-            description = "Kafka address to use instead of reaching the cluster through Kubernetes.")
+            description = "Kafka address to use instead of going through Kubernetes.")
     void setBootstrapServer(String value) {
         for (String address : value.split(",")) {
             Matcher parts = ADDRESS.matcher(address.trim());

@@ -19,11 +19,16 @@ public class NamespaceOption {
     @Option(names = {"-n", "--namespace"}, paramLabel = "NAMESPACE", defaultValue = KafkaEndpoints.DEFAULT_NAMESPACE,
             description = "Kubernetes namespace (default: ${DEFAULT-VALUE}).")
     void setNamespace(String value) {
-        if (!DNS_LABEL.matcher(value).matches()) {
+        if (!isValid(value)) {
             throw new ParameterException(command.commandLine(), "invalid namespace '" + value
                     + "': lower-case letters, digits and '-', at most 63 characters");
         }
         namespace = value;
+    }
+
+    /** Whether Kubernetes accepts this as a namespace name (a DNS label). */
+    public static boolean isValid(String name) {
+        return DNS_LABEL.matcher(name).matches();
     }
 
     public String get() {

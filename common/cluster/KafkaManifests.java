@@ -36,7 +36,6 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import java.nio.ByteBuffer;
@@ -92,6 +91,8 @@ public final class KafkaManifests {
     private final Platform platform;
     private final String restartMarker;
     private final KraftQuorum quorum;
+    /** The namespaces whose pods may reach the client port (prod); empty: every pod; null: not asked (every pod). */
+    private final List<String> clientNamespaces;
 
     /**
      * For Kubernetes with the default cluster domain, and a new cluster's dynamic quorum.
@@ -102,12 +103,13 @@ public final class KafkaManifests {
     public KafkaManifests(ClusterProfile profile, String namespace, String image, String storageSize,
             String storageClass) {
         this(profile, profile.replicas, namespace, image, storageSize == null ? profile.storageSize : storageSize,
-                storageClass, KafkaEndpoints.DEFAULT_CLUSTER_DOMAIN, Platform.KUBERNETES, null, KraftQuorum.DYNAMIC);
+                storageClass, KafkaEndpoints.DEFAULT_CLUSTER_DOMAIN, Platform.KUBERNETES, null, KraftQuorum.DYNAMIC,
+                null);
     }
 
     private KafkaManifests(ClusterProfile profile, int replicas, String namespace, String image, String storageSize,
             String storageClass, String clusterDomain, Platform platform, String restartMarker,
-            KraftQuorum quorum) {
+            KraftQuorum quorum, List<String> clientNamespaces) {
         this.profile = profile;
         this.replicas = replicas;
         this.namespace = namespace;
@@ -118,30 +120,46 @@ public final class KafkaManifests {
         this.platform = platform;
         this.restartMarker = restartMarker;
         this.quorum = quorum;
+        this.clientNamespaces = clientNamespaces;
     }
 
     /** The same cluster for a Kubernetes whose DNS domain is not cluster.local. */
     public KafkaManifests withClusterDomain(String domain) {
         return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, domain, platform,
-                restartMarker, quorum);
+                restartMarker, quorum, clientNamespaces);
     }
 
     /** The same cluster for another platform (OpenShift assigns the pods' ids). */
     public KafkaManifests withPlatform(Platform target) {
         return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, clusterDomain, target,
-                restartMarker, quorum);
+                restartMarker, quorum, clientNamespaces);
     }
 
     /** The same cluster with volumes of another size (a deployed cluster's claim template cannot change). */
     public KafkaManifests withStorageSize(String size) {
         return new KafkaManifests(profile, replicas, namespace, image, size, storageClass, clusterDomain, platform,
-                restartMarker, quorum);
+                restartMarker, quorum, clientNamespaces);
     }
 
     /** The same cluster with volumes of another storage class (null: the cluster's default). */
     public KafkaManifests withStorageClass(String storageClassName) {
         return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClassName, clusterDomain,
-                platform, restartMarker, quorum);
+                platform, restartMarker, quorum, clientNamespaces);
+    }
+
+    /**
+     * The same cluster with its client port open to the pods of these namespaces only (and its own); empty: to
+     * every pod; null: as deployed, or every pod.
+     */
+    public KafkaManifests withClientNamespaces(List<String> namespaces) {
+        return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, clusterDomain,
+                platform, restartMarker, quorum, namespaces == null ? null : namespaces.stream().sorted().distinct()
+                        .filter(name -> !name.equals(namespace)).toList());
+    }
+
+    /** What was asked of the client port: see {@link #withClientNamespaces}. */
+    public List<String> clientNamespaces() {
+        return clientNamespaces;
     }
 
     /** The storage class a deployed StatefulSet's claim template names, or null (the cluster's default). */
@@ -166,19 +184,19 @@ public final class KafkaManifests {
      */
     public KafkaManifests withRestartMarker(String marker) {
         return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, clusterDomain, platform,
-                marker, quorum);
+                marker, quorum, clientNamespaces);
     }
 
     /** The same cluster with the given quorum (a deployed cluster keeps the one it was formatted with). */
     public KafkaManifests withQuorum(KraftQuorum kind) {
         return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, clusterDomain, platform,
-                restartMarker, kind);
+                restartMarker, kind, clientNamespaces);
     }
 
     /** The same cluster with another broker count ({@link ClusterProfile#validReplicas} says which it may have). */
     public KafkaManifests withReplicas(int count) {
         return new KafkaManifests(profile, profile.validReplicas(count), namespace, image, storageSize, storageClass,
-                clusterDomain, platform, restartMarker, quorum);
+                clusterDomain, platform, restartMarker, quorum, clientNamespaces);
     }
 
     public KraftQuorum quorum() {
@@ -339,31 +357,9 @@ public final class KafkaManifests {
                 .build();
     }
 
-    /**
-     * Who may reach the Kafka pods: the controller port only the cluster's own pods (a node that reaches it could
-     * vote in the quorum), the client port (also the brokers' replication) any pod of the cluster, and the
-     * port-forward listener no pod at all: a port-forward connects inside the pod itself, which no policy filters,
-     * and the listener is unauthenticated. The kubelet's probes come from the node, which is always allowed.
-     */
+    /** Who may reach the Kafka pods: see {@link KafkaNetworkPolicy}. */
     public NetworkPolicy networkPolicy() {
-        return new NetworkPolicyBuilder()
-                .withNewMetadata().withName(KafkaEndpoints.CLUSTER_NAME).withNamespace(namespace)
-                .withLabels(labels()).endMetadata()
-                .withNewSpec()
-                .withNewPodSelector().withMatchLabels(selector()).endPodSelector()
-                .withPolicyTypes("Ingress")
-                .addNewIngress()
-                .addNewFrom().withNewPodSelector().withMatchLabels(selector()).endPodSelector().endFrom()
-                .addNewPort().withProtocol("TCP").withPort(new IntOrString(KafkaEndpoints.CONTROLLER_PORT)).endPort()
-                .endIngress()
-                // Pods of every namespace, host-network ones too (an empty pod selector beside the namespace one).
-                .addNewIngress()
-                .addNewFrom().withNewNamespaceSelector().endNamespaceSelector().withNewPodSelector().endPodSelector()
-                .endFrom()
-                .addNewPort().withProtocol("TCP").withPort(new IntOrString(KafkaEndpoints.CLIENT_PORT)).endPort()
-                .endIngress()
-                .endSpec()
-                .build();
+        return KafkaNetworkPolicy.render(namespace, labels(), clientNamespaces);
     }
 
     /**
@@ -605,7 +601,7 @@ public final class KafkaManifests {
         return Map.of(MANAGED_BY_LABEL, MANAGED_BY);
     }
 
-    private static Map<String, String> labels() {
+    static Map<String, String> labels() {
         Map<String, String> labels = new LinkedHashMap<>(selector());
         labels.put("app.kubernetes.io/name", "kafka");
         labels.putAll(managedLabels());

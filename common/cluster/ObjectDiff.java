@@ -58,6 +58,11 @@ public final class ObjectDiff {
     private static void compare(String path, Object rendered, Object live, List<Change> changes) {
         if (rendered instanceof Map<?, ?> fields) {
             Map<?, ?> liveFields = live instanceof Map<?, ?> map ? map : Map.of();
+            // An empty label selector selects everything: one that still has terms selects less.
+            if (fields.isEmpty() && !liveFields.isEmpty() && path.endsWith("Selector")) {
+                changes.add(new Change(path, liveFields, fields));
+                return;
+            }
             fields.forEach((name, value) -> compare(path + "." + name, value, liveFields.get(name), changes));
         } else if (rendered instanceof List<?> items) {
             List<?> liveItems = live instanceof List<?> list ? list : List.of();

@@ -5,6 +5,7 @@ import common.cluster.ClusterProfile;
 import common.cluster.InPlaceChange;
 import common.cluster.KafkaEndpoints;
 import common.cluster.KafkaManifests;
+import common.cluster.KafkaNetworkPolicy;
 import common.cluster.KraftQuorum;
 import common.cluster.ObjectDiff;
 import common.kafka.KafkaState;
@@ -420,10 +421,15 @@ public final class DeployPlanner {
      * another (which cannot be done in place: a StatefulSet's claim templates are immutable, and no flag must not
      * read as "change to the default class"); a profile switch does not, by itself, ask for new volumes. It keeps
      * its broker count too unless --replicas asks for another, or the profile cannot run it (prod over dev grows to
-     * 3, dev over prod shrinks).
+     * 3, dev over prod shrinks). Its client port stays open to the namespaces it was opened to unless
+     * --client-namespaces asks for others.
      */
     private KafkaManifests keptShape() {
         KafkaManifests rendered = request.rendered();
+        if (rendered.clientNamespaces() == null) {
+            rendered = rendered.withClientNamespaces(KafkaNetworkPolicy.clientNamespacesOf(
+                    observed.live(rendered.networkPolicy())));
+        }
         if (live == null) {
             return rendered;
         }

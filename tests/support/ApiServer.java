@@ -202,7 +202,8 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
     /**
      * The CRUD dispatcher answers apply patches with 404/415. An API server creates the object when it is missing
      * and merges the applied fields when it is present, keeping fields others set and the resourceVersion when
-     * nothing changed. For this tool's objects (it owns every list it sets), a JSON merge patch is that merge.
+     * nothing changed. For this tool's objects (it owns every list it sets), a JSON merge patch is that merge, once
+     * the fields it applied before and no longer applies are removed.
      */
     static final class ServerSideApplyDispatcher extends KubernetesCrudDispatcher {
         /** What the scripts' kubeconfig sends; the test's own client sends none. */
@@ -220,6 +221,8 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
                 .compile("/api/v1/namespaces/([^/]+)/pods/([^/]+)/portforward\\?(?:.*&)?ports=(\\d+).*");
         private volatile RbacPolicy policy;
         private volatile PodNetwork network;
+        /** What the (one) field manager last applied to each object, by path: the fields it owns. */
+        private final Map<String, Map<String, Object>> applied = new java.util.concurrent.ConcurrentHashMap<>();
         private final List<String> extraGroups = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         @Override
@@ -293,12 +296,16 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
             String objectPath = request.getPath().split("\\?")[0];
             String body = request.getUtf8Body();
             MockResponse existing = handleGet(objectPath);
+            Map<String, Object> applying = json.unmarshal(body, Map.class);
+            Map<String, Object> previous = applied.put(objectPath, applying);
             if (existing.code() == 404) {
                 String collection = objectPath.substring(0, objectPath.lastIndexOf('/'));
                 return handleCreate(request(HttpMethod.POST, collection, "application/json", body));
             }
             Map<String, Object> current = json.unmarshal(existing.getBody().readUtf8(), Map.class);
-            Map<String, Object> merged = merge(deepCopy(current), json.unmarshal(body, Map.class));
+            Map<String, Object> kept = previous == null ? deepCopy(current)
+                    : withoutDropped(deepCopy(current), previous, applying);
+            Map<String, Object> merged = merge(kept, applying);
             if (merged.equals(current)) {
                 return new MockResponse().setResponseCode(200).setBody(json.asJson(current));
             }
@@ -365,6 +372,26 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
                     merge((Map<String, Object>) target.get(key), (Map<String, Object>) value);
                 } else {
                     target.put(key, value);
+                }
+            });
+            return target;
+        }
+
+        /**
+         * The fields the field manager applied before and no longer applies are removed, as a server-side apply
+         * removes the fields a manager owned alone and stops sending (e.g. a selector's terms when an empty selector
+         * is applied); fields others set stay.
+         */
+        @SuppressWarnings("unchecked")
+        private static Map<String, Object> withoutDropped(Map<String, Object> target, Map<String, Object> previous,
+                Map<String, Object> applying) {
+            previous.forEach((key, value) -> {
+                Object now = applying.get(key);
+                if (now == null) {
+                    target.remove(key);
+                } else if (value instanceof Map && now instanceof Map && target.get(key) instanceof Map) {
+                    withoutDropped((Map<String, Object>) target.get(key), (Map<String, Object>) value,
+                            (Map<String, Object>) now);
                 }
             });
             return target;
