@@ -88,6 +88,10 @@ class GrowInPlaceTest {
     void stop() throws Exception {
         if (heldSinceDev != null) {
             heldSinceDev.destroy();
+            // Its forward's port must be free before the next test class takes the port-forward ports.
+            if (!heldSinceDev.waitFor(20, TimeUnit.SECONDS)) {
+                heldSinceDev.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+            }
         }
         if (model != null) {
             model.close();
