@@ -222,7 +222,7 @@ public class deploy implements Callable<Integer> {
         DeployPlanner planner = new DeployPlanner(request, observed, serialization);
         if (planner.needsKafka()) {
             try (KafkaAccess brokers = connect(client, access, deadline)) {
-                observed = observed.withKafka(KafkaState.read(brokers));
+                observed = observed.withKafka(KafkaState.read(brokers, planner.shrinks()));
             }
             planner = new DeployPlanner(request, observed, serialization);
         }

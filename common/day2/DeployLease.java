@@ -23,6 +23,8 @@ import java.util.UUID;
  */
 public final class DeployLease implements AutoCloseable {
     public static final String NAME = "kafka-deploy";
+    /** The kernel's host name (a pod's is its name); not the resolver's, which may take seconds to answer. */
+    private static final String HOST = hostName();
     /** Room for clocks that disagree, before a Lease that should have expired is taken over. */
     private static final Duration CLOCK_MARGIN = Duration.ofMinutes(2);
 
@@ -113,9 +115,6 @@ public final class DeployLease implements AutoCloseable {
         }
         return ProcessHandle.of(Long.parseLong(parts[1])).map(process -> !process.isAlive()).orElse(true);
     }
-
-    /** The kernel's host name (a pod's is its name); not the resolver's, which may take seconds to answer. */
-    private static final String HOST = hostName();
 
     private static String hostName() {
         try {

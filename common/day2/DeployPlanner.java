@@ -110,6 +110,11 @@ public final class DeployPlanner {
                 || !request.noWait() && manifests.profile().safeRoll);
     }
 
+    /** Whether the plan moves replicas off brokers that leave, and so must know the room on those that stay. */
+    public boolean shrinks() {
+        return removed > 0;
+    }
+
     public DeployPlan plan() {
         List<DeployStep> steps = new ArrayList<>();
         List<String> terminating = observed.claims().stream()

@@ -97,10 +97,8 @@ public final class ReplicaChange {
     public static Map<Integer, Long> bytesToKeepOn(KafkaState kafka, List<Integer> brokers) {
         Map<Integer, Long> incoming = new java.util.TreeMap<>();
         for (KafkaState.Partition partition : kafka.partitions()) {
-            List<Integer> current = partition.replicas();
-            for (int broker : target(current, Math.min(current.size(), brokers.size()), brokers,
-                    spread(partition.topic(), partition.partition()))) {
-                if (!current.contains(broker)) {
+            for (int broker : target(partition, current -> Math.min(current, brokers.size()), brokers)) {
+                if (!partition.replicas().contains(broker)) {
                     incoming.merge(broker, kafka.bytes(partition), Long::sum);
                 }
             }
@@ -114,9 +112,15 @@ public final class ReplicaChange {
     }
 
     private static int moves(List<KafkaState.Partition> partitions, IntUnaryOperator count, List<Integer> brokers) {
-        return (int) partitions.stream().filter(partition -> !target(partition.replicas(),
-                count.applyAsInt(partition.replicas().size()), brokers, spread(partition.topic(),
-                        partition.partition())).equals(partition.replicas())).count();
+        return (int) partitions.stream()
+                .filter(partition -> !target(partition, count, brokers).equals(partition.replicas())).count();
+    }
+
+    /** The replicas a planned partition should have: see {@link #move}. */
+    private static List<Integer> target(KafkaState.Partition partition, IntUnaryOperator count,
+            List<Integer> brokers) {
+        return target(partition.replicas(), count.applyAsInt(partition.replicas().size()), brokers,
+                spread(partition.topic(), partition.partition()));
     }
 
     /** Where a partition's new replicas start among the brokers: spread by topic and partition. */

@@ -39,7 +39,7 @@ import org.apache.kafka.common.config.TopicConfig;
  * @param partitions     every partition, internal topics included, by topic and number
  * @param clusterMinIsr  the cluster-level min.insync.replicas, or null when none is set
  * @param reassignments  the partition reassignments running
- * @param disks          the log directory of each live broker that answered
+ * @param disks          the log directory of each live broker that answered, when they were read
  */
 public record KafkaState(Set<Integer> voters, int leader, Set<Integer> caughtUp, List<Integer> replacedVoters,
         Set<Integer> registered, Set<Integer> live, List<Partition> partitions, Integer clusterMinIsr,
@@ -69,6 +69,11 @@ public record KafkaState(Set<Integer> voters, int leader, Set<Integer> caughtUp,
     private static final int LOG_DIRS_TIMEOUT_MS = 5_000;
 
     public static KafkaState read(KafkaAccess kafka) {
+        return read(kafka, true);
+    }
+
+    /** @param withDisks whether to read the brokers' log directories too (only a shrink needs them) */
+    public static KafkaState read(KafkaAccess kafka, boolean withDisks) {
         var registered = kafka.admin().describeCluster(new DescribeClusterOptions().includeFencedBrokers(true))
                 .nodes();
         var quorumInfo = kafka.admin().describeMetadataQuorum().quorumInfo();
@@ -76,7 +81,8 @@ public record KafkaState(Set<Integer> voters, int leader, Set<Integer> caughtUp,
         var clusterConfig = kafka.admin().describeConfigs(List.of(clusterDefault)).all();
         var reassignments = kafka.admin().listPartitionReassignments().reassignments();
         // A broker that does not answer soon (crashed, not fenced yet) is left out rather than holding up the plan.
-        var disks = registered.thenApply(found -> kafka.admin().describeLogDirs(found.stream()
+        var disks = registered.thenApply(found -> !withDisks ? Map.<Integer, KafkaFuture<Map<String,
+                LogDirDescription>>>of() : kafka.admin().describeLogDirs(found.stream()
                 .filter(node -> !node.isFenced()).map(Node::id).toList(),
                 new DescribeLogDirsOptions().timeoutMs(LOG_DIRS_TIMEOUT_MS)).descriptions());
         List<Partition> partitions = partitions(kafka);

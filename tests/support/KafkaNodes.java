@@ -55,6 +55,7 @@ public final class KafkaNodes implements AutoCloseable {
     private int replicas;
     private final Path workDir;
     private final PodUser user;
+    private static final Pattern POD_NAME = Pattern.compile(KafkaEndpoints.CLUSTER_NAME + "-(\\d+)");
     private final Map<String, Integer> hostPorts = new HashMap<>();
     private final Process[] processes;
     /** Each node's current container file system: a new one at every start. */
@@ -160,8 +161,7 @@ public final class KafkaNodes implements AutoCloseable {
      */
     public ApiServer.PodNetwork podNetwork(String namespace) {
         return (podNamespace, pod, containerPort) -> {
-            java.util.regex.Matcher ordinal = java.util.regex.Pattern.compile(KafkaEndpoints.CLUSTER_NAME + "-(\\d+)")
-                    .matcher(pod);
+            Matcher ordinal = POD_NAME.matcher(pod);
             if (!podNamespace.equals(namespace) || !ordinal.matches()) {
                 return null;
             }
