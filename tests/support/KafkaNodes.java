@@ -512,12 +512,21 @@ public final class KafkaNodes implements AutoCloseable {
         return hostPorts.computeIfAbsent(node + ":" + containerPort, key -> freePort());
     }
 
+    /**
+     * A free port below the kernel's ephemeral range (32768+ on Linux): a port the kernel hands out for port 0 can
+     * be taken by any outgoing connection before the node binds it ("Unable to start acceptor", seen in CI).
+     */
     private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = random.nextInt(20_000, 32_000); // above the port-forwards' 19092+
+            try (ServerSocket socket = new ServerSocket(port)) {
+                return socket.getLocalPort();
+            } catch (IOException taken) {
+                // another one
+            }
         }
+        throw new IllegalStateException("no free port between 20000 and 32000");
     }
 
     private String logTails() {
