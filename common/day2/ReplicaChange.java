@@ -196,8 +196,6 @@ public final class ReplicaChange {
     }
 
     private Map<String, TopicDescription> topics() {
-        var names = kafka.await(kafka.admin().listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions()
-                .listInternal(true)).names(), "listing topics");
-        return kafka.await(kafka.admin().describeTopics(names).allTopicNames(), "describing topics");
+        return KafkaState.describeTopics(kafka);
     }
 }

@@ -6,6 +6,7 @@ import common.cluster.KafkaEndpoints;
 import common.cluster.KafkaManifests;
 import common.kafka.ClusterDefaults;
 import common.kafka.KafkaAccess;
+import common.kafka.KafkaState;
 import common.kafka.PartitionHealth;
 import common.kafka.QuorumMembers;
 import common.kube.KubernetesAccess;
@@ -23,7 +24,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
@@ -229,10 +229,7 @@ public final class SafeRoll {
 
     /** "topic-0" for every partition the broker hosts that matches. */
     private static List<String> hostedBy(KafkaAccess kafka, int broker, Predicate<TopicPartitionInfo> matching) {
-        Set<String> names = kafka.await(kafka.admin().listTopics(new ListTopicsOptions().listInternal(true)).names(),
-                "listing topics");
-        Map<String, TopicDescription> topics = names.isEmpty() ? Map.of()
-                : kafka.await(kafka.admin().describeTopics(names).allTopicNames(), "describing topics");
+        Map<String, TopicDescription> topics = KafkaState.describeTopics(kafka);
         List<String> found = new ArrayList<>();
         topics.values().stream().sorted(Comparator.comparing(TopicDescription::name)).forEach(topic ->
                 topic.partitions().stream()

@@ -23,6 +23,7 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * What deploy needs to know of a running cluster's Kafka side before it decides anything, read at once: the KRaft
@@ -129,17 +130,14 @@ public record KafkaState(Set<Integer> voters, int leader, Set<Integer> caughtUp,
 
     /** Every partition of every topic, internal ones included, with its topic's min ISR: three requests. */
     public static List<Partition> partitions(KafkaAccess kafka) {
-        Set<String> names = kafka.await(kafka.admin().listTopics(new ListTopicsOptions().listInternal(true)).names(),
-                "listing topics");
-        if (names.isEmpty()) {
+        Map<String, TopicDescription> topics = describeTopics(kafka);
+        if (topics.isEmpty()) {
             return List.of();
         }
-        var described = kafka.admin().describeTopics(names).allTopicNames();
-        List<ConfigResource> resources = names.stream()
+        List<ConfigResource> resources = topics.keySet().stream()
                 .map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name)).toList();
         Map<ConfigResource, Config> configs = kafka.await(kafka.admin().describeConfigs(resources).all(),
                 "reading topic configs");
-        Map<String, TopicDescription> topics = kafka.await(described, "describing topics");
         List<Partition> partitions = new ArrayList<>();
         for (TopicDescription topic : topics.values().stream().sorted(Comparator.comparing(TopicDescription::name))
                 .toList()) {
@@ -152,6 +150,27 @@ public record KafkaState(Set<Integer> voters, int leader, Set<Integer> caughtUp,
             }
         }
         return partitions;
+    }
+
+    /**
+     * Every topic, internal ones included, described. Apps may create or delete topics while a deploy runs: one
+     * listed but gone or not yet known to the broker asked makes it list again.
+     */
+    public static Map<String, TopicDescription> describeTopics(KafkaAccess kafka) {
+        for (int attempt = 1; ; attempt++) {
+            Set<String> names = kafka.await(kafka.admin().listTopics(new ListTopicsOptions().listInternal(true))
+                    .names(), "listing topics");
+            if (names.isEmpty()) {
+                return Map.of();
+            }
+            try {
+                return kafka.await(kafka.admin().describeTopics(names).allTopicNames(), "describing topics");
+            } catch (CommandFailure changed) {
+                if (attempt == 5 || !(changed.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw changed;
+                }
+            }
+        }
     }
 
     /** The voters that are not an unfenced broker caught up with the quorum leader. */
