@@ -206,6 +206,7 @@ class LeastPrivilegeTest {
         List<ResourceRequest> used = new java.util.ArrayList<>(api.allowedEver());
         used.add(new ResourceRequest("get", "", "pods", null, "any", "kafka-0"));
         used.add(new ResourceRequest("delete", "", "pods", null, "any", "kafka-0"));
+        used.add(new ResourceRequest("create", "", "pods", "eviction", "any", "kafka-0"));
         for (HasMetadata role : AccessRules.all("any")) {
             List<PolicyRule> rules = role instanceof Role r ? r.getRules() : ((ClusterRole) role).getRules();
             for (PolicyRule rule : rules) {

@@ -161,8 +161,8 @@ class RollingRestartTest {
         assertEquals(4, planned.exitCode(), "changes planned: " + planned);
         assertEquals(List.of(), PlannedWrites.seen(api), "--plan writes nothing");
         Map<String, Object> plan = JsonResult.parse(planned);
-        assertEquals(List.of("patch statefulsets/kafka", "delete pods/kafka-" + (controller == 2 ? 1 : 2),
-                "delete pods/kafka-" + (controller == 0 ? 1 : 0), "delete pods/kafka-" + controller,
+        assertEquals(List.of("patch statefulsets/kafka", "restart pods/kafka-" + (controller == 2 ? 1 : 2),
+                "restart pods/kafka-" + (controller == 0 ? 1 : 0), "restart pods/kafka-" + controller,
                 "delete configmaps/kafka-formation"), PlannedWrites.of(plan),
                 "the template's new marker, each broker with the active controller last, then the formation that "
                         + "deploy --no-wait left");
@@ -296,6 +296,41 @@ class RollingRestartTest {
         model.check();
     }
 
+    /**
+     * A node drain (kubectl drain evicts through the PodDisruptionBudget) takes a broker at the moment the roll
+     * takes one down: the roll's own restart must wait for the budget, then for the drained broker to be back in
+     * sync. Before, the roll deleted its pod past the budget: two brokers were down at once and acks=all writes
+     * were refused (review R2).
+     */
+    @Test
+    @Order(7)
+    void aNodeDrainDuringTheRollNeverTakesASecondBroker() throws Exception {
+        awaitInSync();
+        java.util.concurrent.atomic.AtomicReference<String> drained = new java.util.concurrent.atomic
+                .AtomicReference<>();
+        api.beforeScriptTakesPodDown(restarting -> {
+            String other = restarting.equals("kafka-0") ? "kafka-1" : "kafka-0";
+            if (api.evict("kafka", other)) {
+                drained.set(other);
+            }
+        });
+        Scripts.Result rolled;
+        Writer writer = new Writer();
+        try (writer) {
+            writer.awaitWrites(20);
+            rolled = deploy("prod", "--restart", "--verbose", "--timeout", "300s");
+            writer.awaitWrites(20);
+        }
+        assertEquals(0, rolled.exitCode(), rolled.toString());
+        assertTrue(drained.get() != null, "the drain evicted a broker first");
+        assertEquals(0, writer.notEnoughReplicas.get(), "never two brokers down at once: " + writer);
+        assertTrue(rolled.stderr().contains(": waiting for the PodDisruptionBudget: another Kafka pod is not Ready"),
+                rolled.stderr());
+        writer.assertEveryAcknowledgedRecordIsThere();
+        assertEquals(0, outdatedPods());
+        model.check();
+    }
+
     private QuorumInfo quorum() throws Exception {
         try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
             return admin.describeMetadataQuorum().quorumInfo().get(20, TimeUnit.SECONDS);
@@ -319,7 +354,7 @@ class RollingRestartTest {
     /** The pods in the order deploy's progress lines restarted them. */
     private static List<Integer> restartOrder(String progress) {
         List<Integer> order = new ArrayList<>();
-        Matcher restarting = Pattern.compile("restarting kafka-(\\d) \\(\\d/\\d(, down)?\\): deleting the pod")
+        Matcher restarting = Pattern.compile("restarting kafka-(\\d) \\(\\d/\\d(, down)?\\): waiting for Ready")
                 .matcher(progress);
         while (restarting.find()) {
             order.add(Integer.parseInt(restarting.group(1)));

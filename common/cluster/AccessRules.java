@@ -42,8 +42,10 @@ public final class AccessRules {
     public static Role deployRole(String namespace) {
         List<PolicyRule> rules = new java.util.ArrayList<>(useRules());
         rules.add(rule(CORE, List.of("namespaces"), "get"));
-        // The safe roll restarts one broker at a time by deleting its pod (updateStrategy OnDelete).
+        // The safe roll restarts one broker at a time (updateStrategy OnDelete): it evicts a Ready pod, so that
+        // the PodDisruptionBudget holds against node drains, and deletes one that is down.
         rules.add(rule(CORE, List.of("pods"), "get", "delete"));
+        rules.add(rule(CORE, List.of("pods/eviction"), "create"));
         rules.add(rule(CORE, List.of("services"), "get", "create", "patch", "delete"));
         rules.add(rule("apps", List.of("statefulsets"), "get", "list", "watch", "create", "patch", "delete"));
         rules.add(rule("policy", List.of("poddisruptionbudgets"), "get", "create", "patch", "delete"));

@@ -173,25 +173,34 @@ public final class SafeRoll {
     /**
      * Restarts one broker: when {@code inSyncFirst}, once every partition it hosts is fully in sync (so that its
      * restart takes none below min ISR) and the other voters are a caught-up majority; then waits for its new pod,
-     * its registration and its return to every ISR.
+     * its registration and its return to every ISR. A Ready pod is evicted, not deleted, so that the
+     * PodDisruptionBudget counts this restart at once and a node drain under way cannot take a second broker at the
+     * same moment (nor this roll one while a drain has another down); while the budget refuses, it waits and checks
+     * again from the start.
      */
     private void restart(KafkaAccess kafka, int broker, String step, boolean inSyncFirst, long deadline) {
         String pod = KafkaEndpoints.podName(broker);
         String doing = "restarting " + pod + " " + step + ": ";
-        if (inSyncFirst) {
-            awaitPartitions(kafka, deadline, doing, broker, partition -> partition.isr().size() < partition
-                    .replicas().size(), "to be in sync before its restart", pod + " not restarted");
-            // A voter restarted while another lags would leave the metadata quorum without a majority.
-            await(deadline, "the other KRaft voters to be caught up before " + pod + " restarts", () ->
-                    QuorumMembers.majorityWithout(kafka.await(kafka.admin().describeMetadataQuorum().quorumInfo(),
-                            "reading the quorum"), broker) ? true : null);
-        }
-        Pod old = pod(broker);
-        progress.update(doing + "deleting the pod");
-        try {
-            client.pods().inNamespace(namespace).withName(pod).delete();
-        } catch (KubernetesClientException e) {
-            throw access.failure("deleting pod " + pod, e);
+        Pod old;
+        while (true) {
+            if (inSyncFirst) {
+                awaitPartitions(kafka, deadline, doing, broker, partition -> partition.isr().size() < partition
+                        .replicas().size(), "to be in sync before its restart", pod + " not restarted");
+                // A voter restarted while another lags would leave the metadata quorum without a majority.
+                await(deadline, "the other KRaft voters to be caught up before " + pod + " restarts", () ->
+                        QuorumMembers.majorityWithout(kafka.await(kafka.admin().describeMetadataQuorum()
+                                .quorumInfo(), "reading the quorum"), broker) ? true : null);
+            }
+            old = pod(broker);
+            if (stop(old, inSyncFirst, doing)) {
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new CommandFailure("timed out waiting for the PodDisruptionBudget to allow evicting " + pod
+                        + ": another Kafka pod is not Ready (a node drain?); " + RESUMED);
+            }
+            progress.update(doing + "waiting for the PodDisruptionBudget: another Kafka pod is not Ready");
+            sleep();
         }
         String oldUid = old == null ? null : old.getMetadata().getUid();
         progress.update(doing + "waiting for Ready");
@@ -204,6 +213,32 @@ public final class SafeRoll {
                 .nodes(), "reading the brokers").stream().map(Node::id).anyMatch(id -> id == broker) ? true : null);
         awaitPartitions(kafka, deadline, doing, broker, partition -> partition.isr().stream()
                 .noneMatch(node -> node.id() == broker), "to rejoin ISR", pod + " restarted but not back in sync");
+    }
+
+    /**
+     * Takes the pod down: evicted when it is Ready and the roll is not forced (false while its budget refuses),
+     * deleted when it is down already (a restart cannot make it worse, and a budget may refuse its eviction while
+     * another broker is down too) or when {@code --force} says restart it anyway.
+     */
+    private boolean stop(Pod old, boolean evict, String doing) {
+        if (old == null) {
+            return true;
+        }
+        var pod = client.pods().inNamespace(namespace).withName(old.getMetadata().getName());
+        try {
+            if (evict && PodReadiness.isReady(old)) {
+                progress.update(doing + "evicting the pod");
+                return pod.evict();
+            }
+            progress.update(doing + "deleting the pod");
+            pod.delete();
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404) { // gone meanwhile: its controller makes it again
+                return true;
+            }
+            throw access.failure("restarting pod " + old.getMetadata().getName(), e);
+        }
     }
 
     /**

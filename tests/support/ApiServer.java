@@ -120,6 +120,19 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
         dispatcher.network = network;
     }
 
+    /**
+     * Plays another actor (a node drain) once, at the moment a script first evicts or deletes a pod: {@code actor}
+     * gets that pod's name and acts before the script's request is served.
+     */
+    public void beforeScriptTakesPodDown(java.util.function.Consumer<String> actor) {
+        dispatcher.podDownHook = actor;
+    }
+
+    /** Evicts a pod as {@code kubectl drain} does: true when its PodDisruptionBudgets allowed it. */
+    public boolean evict(String namespace, String pod) {
+        return dispatcher.evict(namespace, pod).code() == 201;
+    }
+
     /** Every resource request any policy has allowed since this server started. */
     public List<ResourceRequest> allowedEver() {
         return List.copyOf(dispatcher.allowedEver);
@@ -219,8 +232,11 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
                 "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy", "minReadySeconds");
         private static final java.util.regex.Pattern PORT_FORWARD = java.util.regex.Pattern
                 .compile("/api/v1/namespaces/([^/]+)/pods/([^/]+)/portforward\\?(?:.*&)?ports=(\\d+).*");
+        private static final java.util.regex.Pattern POD =
+                java.util.regex.Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/]+)(/eviction)?");
         private volatile RbacPolicy policy;
         private volatile PodNetwork network;
+        private volatile java.util.function.Consumer<String> podDownHook;
         /** What the (one) field manager last applied to each object, by path: the fields it owns. */
         private final Map<String, Map<String, Object>> applied = new java.util.concurrent.ConcurrentHashMap<>();
         private final List<String> extraGroups = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -233,6 +249,18 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
             MockResponse forbidden = authorize(request);
             if (forbidden != null) {
                 return forbidden;
+            }
+            java.util.regex.Matcher pod = POD.matcher(request.getPath().split("\\?")[0]);
+            boolean evicting = pod.matches() && pod.group(3) != null && "POST".equals(request.getMethod());
+            boolean deleting = pod.matches() && pod.group(3) == null && "DELETE".equals(request.getMethod());
+            java.util.function.Consumer<String> hook = podDownHook;
+            if ((evicting || deleting) && hook != null && ("Bearer " + SCRIPT_TOKEN).equals(request.getHeader(
+                    "Authorization"))) {
+                podDownHook = null;
+                hook.accept(pod.group(2));
+            }
+            if (evicting) {
+                return evict(pod.group(1), pod.group(2));
             }
             java.util.regex.Matcher portForward = PORT_FORWARD.matcher(request.getPath());
             PodNetwork served = network;
@@ -250,6 +278,66 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
             }
             return new MockResponse().withWebSocketUpgrade(new PodPortForward(pod, containerPort,
                     served.hostPort(namespace, pod, containerPort)));
+        }
+
+        /**
+         * The eviction subresource: the pod is deleted unless a PodDisruptionBudget covering it forbids, counted as
+         * an up-to-date disruption controller counts (expected pods from the StatefulSets' replicas, healthy ones
+         * Ready and not terminating); a pod that is not Ready may go while the budget is met (IfHealthyBudget).
+         */
+        synchronized MockResponse evict(String namespace, String name) {
+            String podPath = "/api/v1/namespaces/" + namespace + "/pods/" + name;
+            MockResponse found = handleGet(podPath);
+            if (found.code() == 404) {
+                return status(404, "NotFound", "pods \"" + name + "\" not found");
+            }
+            Pod pod = json.unmarshal(found.getBody().readUtf8(), Pod.class);
+            var budgets = json.unmarshal(handleGet("/apis/policy/v1/namespaces/" + namespace
+                    + "/poddisruptionbudgets").getBody().readUtf8(),
+                    io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetList.class).getItems();
+            for (var budget : budgets) {
+                Map<String, String> selector = budget.getSpec().getSelector().getMatchLabels();
+                if (!covers(selector, pod)) {
+                    continue;
+                }
+                List<Pod> covered = json.unmarshal(handleGet("/api/v1/namespaces/" + namespace + "/pods")
+                        .getBody().readUtf8(), io.fabric8.kubernetes.api.model.PodList.class).getItems().stream()
+                        .filter(other -> covers(selector, other)).toList();
+                int expected = Math.max(covered.size(), json.unmarshal(handleGet("/apis/apps/v1/namespaces/"
+                        + namespace + "/statefulsets").getBody().readUtf8(),
+                        io.fabric8.kubernetes.api.model.apps.StatefulSetList.class).getItems().stream()
+                        .filter(set -> selector.entrySet().stream().allMatch(label -> label.getValue().equals(
+                                set.getSpec().getTemplate().getMetadata().getLabels().get(label.getKey()))))
+                        .mapToInt(set -> set.getSpec().getReplicas()).sum());
+                long healthy = covered.stream().filter(ServerSideApplyDispatcher::healthy).count();
+                int desired = budget.getSpec().getMinAvailable() != null
+                        ? budget.getSpec().getMinAvailable().getIntVal()
+                        : expected - budget.getSpec().getMaxUnavailable().getIntVal();
+                boolean allowed = healthy(pod) ? healthy - 1 >= desired : healthy >= desired;
+                if (!allowed) {
+                    return status(429, "TooManyRequests",
+                            "Cannot evict pod as it would violate the pod's disruption budget.");
+                }
+            }
+            handleDelete(podPath);
+            return status(201, null, null);
+        }
+
+        private static boolean covers(Map<String, String> selector, Pod pod) {
+            Map<String, String> labels = pod.getMetadata().getLabels() == null ? Map.of()
+                    : pod.getMetadata().getLabels();
+            return selector.entrySet().stream().allMatch(label -> label.getValue().equals(labels.get(label
+                    .getKey())));
+        }
+
+        private static boolean healthy(Pod pod) {
+            return pod.getMetadata().getDeletionTimestamp() == null && common.kube.PodReadiness.isReady(pod);
+        }
+
+        private MockResponse status(int code, String reason, String message) {
+            return new MockResponse().setResponseCode(code).setBody(json.asJson(new io.fabric8.kubernetes.api.model
+                    .StatusBuilder().withStatus(code < 400 ? "Success" : "Failure").withReason(reason).withCode(code)
+                    .withMessage(message).build()));
         }
 
         /** RBAC as the API server checks it: the 403 answer, or null when the request may go on. */

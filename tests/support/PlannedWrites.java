@@ -18,7 +18,7 @@ public final class PlannedWrites {
     private PlannedWrites() {
     }
 
-    /** "patch statefulsets/kafka", "delete pods/kafka-2", ... for each plan step that writes, in order. */
+    /** "patch statefulsets/kafka", "restart pods/kafka-2", ... for each plan step that writes, in order. */
     @SuppressWarnings("unchecked")
     public static List<String> of(Map<String, Object> planJson) {
         List<String> writes = new ArrayList<>();
@@ -44,20 +44,25 @@ public final class PlannedWrites {
                 case "startFormation" -> writes.add("create configmaps");
                 case "endFormation" -> writes.add("delete configmaps/kafka-formation");
                 case "restart" -> ((List<Number>) step.get("order"))
-                        .forEach(broker -> writes.add("delete pods/kafka-" + broker.intValue()));
+                        .forEach(broker -> writes.add("restart pods/kafka-" + broker.intValue()));
                 default -> { }
             }
         }
         return writes;
     }
 
-    /** The writes the scripts made, as {@link #of} names them (an apply that creates counts once, as a patch). */
+    /**
+     * The writes the scripts made, as {@link #of} names them (an apply that creates counts once, as a patch; a pod
+     * evicted or deleted is a restart).
+     */
     public static List<String> seen(ApiServer api) {
         // The run's Lease (one deploy at a time) is no step of the plan.
         return api.requests().stream().map(Map.Entry::getKey).filter(request -> WRITES.contains(request.verb()))
                 .filter(request -> !"leases".equals(request.resource()))
-                .filter(request -> !("create".equals(request.verb()) && request.name() != null))
-                .map(request -> request.verb() + " " + request.resource()
+                .filter(request -> !("create".equals(request.verb()) && request.name() != null
+                        && !"eviction".equals(request.subresource())))
+                .map(request -> "pods".equals(request.resource()) ? "restart pods/" + request.name()
+                        : request.verb() + " " + request.resource()
                         + (request.name() == null || "namespaces".equals(request.resource()) && "create"
                                 .equals(request.verb()) ? "" : "/" + request.name()))
                 .toList();
