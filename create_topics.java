@@ -16,6 +16,7 @@
 import common.LearnFlowTopics;
 import common.LearnFlowTopics.Topic;
 import common.cli.Cli;
+import common.cli.ProcessExit;
 import common.cli.CommandFailure;
 import common.cli.ContextOption;
 import common.cli.Deadline;
@@ -68,7 +69,7 @@ public class create_topics implements Callable<Integer> {
     Integer replicationFactor;
 
     public static void main(String... args) {
-        System.exit(Cli.execute(new create_topics(), args));
+        ProcessExit.now(Cli.execute(new create_topics(), args));
     }
 
     @Override

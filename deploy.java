@@ -15,6 +15,7 @@
 
 import common.cli.BootstrapServerOption;
 import common.cli.Cli;
+import common.cli.ProcessExit;
 import common.cli.ClusterDomainOption;
 import common.cli.ContextOption;
 import common.cli.Deadline;
@@ -36,6 +37,7 @@ import common.day2.ObservedCluster;
 import common.day2.Teardown;
 import common.kafka.KafkaAccess;
 import common.kafka.KafkaState;
+import common.kafka.KafkaStateInBackground;
 import common.kube.ClusterObserver;
 import common.kube.KubernetesAccess;
 import common.kube.RolloutWait;
@@ -154,7 +156,7 @@ public class deploy implements Callable<Integer> {
     private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
 
     public static void main(String... args) {
-        System.exit(Cli.execute(new deploy(), args));
+        ProcessExit.now(Cli.execute(new deploy(), args));
     }
 
     @Override
@@ -192,18 +194,23 @@ public class deploy implements Callable<Integer> {
      */
     private int deploy(KafkaManifests rendered, Duration limit, long deadline, Duration longest) {
         long start = System.nanoTime();
-        KubernetesAccess access = context.configure();
-        try (KubernetesClient client = access.client()) {
-            Planned planned = observeAndPlan(client, access, rendered, deadline);
-            if (planOnly) {
-                return show(planned.plan());
-            }
-            if (planned.plan().nothingToDo()) {
-                return carryOut(client, access, planned, limit, deadline, start);
-            }
-            try (DeployLease lease = DeployLease.take(client, access, namespace.get(), longest)) {
-                return carryOut(client, access, observeAndPlan(client, access, rendered, deadline), limit, deadline,
-                        start);
+        // Kafka reached directly is read while Kubernetes is, when the plan will likely need it (prod's safe roll
+        // checks it): the two wait on different servers.
+        try (KafkaStateInBackground early = kafka.direct() && profile.safeRoll && !noWait
+                ? KafkaStateInBackground.start(() -> connect(null, null, deadline)) : null) {
+            KubernetesAccess access = context.configure();
+            try (KubernetesClient client = access.client()) {
+                Planned planned = observeAndPlan(client, access, rendered, early, deadline);
+                if (planOnly) {
+                    return show(planned.plan());
+                }
+                if (planned.plan().nothingToDo()) {
+                    return carryOut(client, access, planned, limit, deadline, start);
+                }
+                try (DeployLease lease = DeployLease.take(client, access, namespace.get(), longest)) {
+                    return carryOut(client, access, observeAndPlan(client, access, rendered, null, deadline), limit,
+                            deadline, start);
+                }
             }
         }
     }
@@ -212,17 +219,24 @@ public class deploy implements Callable<Integer> {
     private record Planned(ObservedCluster observed, DeployPlan plan) {
     }
 
-    /** Reads the cluster (Kafka too when the plan depends on it) and decides, without changing anything. */
+    /**
+     * Reads the cluster (Kafka too when the plan depends on it: from {@code early} when it was read already) and
+     * decides, without changing anything.
+     */
     private Planned observeAndPlan(KubernetesClient client, KubernetesAccess access, KafkaManifests rendered,
-            long deadline) {
+            KafkaStateInBackground early, long deadline) {
         ObservedCluster observed = new ClusterObserver(client, access, namespace.get()).observe(rendered, openshift);
         DeployPlanner.Request request = new DeployPlanner.Request(rendered, replicas, storageSize, storageClass,
                 recreate, restart ? Instant.now().toString() : null, deleteData, noWait, adopt);
         KubernetesSerialization serialization = client.getKubernetesSerialization();
         DeployPlanner planner = new DeployPlanner(request, observed, serialization);
         if (planner.needsKafka()) {
-            try (KafkaAccess brokers = connect(client, access, deadline)) {
-                observed = observed.withKafka(KafkaState.read(brokers, planner.shrinks()));
+            if (early != null && !planner.shrinks()) {
+                observed = observed.withKafka(early.join());
+            } else {
+                try (KafkaAccess brokers = connect(client, access, deadline)) {
+                    observed = observed.withKafka(KafkaState.read(brokers, planner.shrinks()));
+                }
             }
             planner = new DeployPlanner(request, observed, serialization);
         }

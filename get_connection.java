@@ -14,6 +14,7 @@
 //SOURCES common/*.java common/*/*.java
 
 import common.cli.Cli;
+import common.cli.ProcessExit;
 import common.cli.ClusterDomainOption;
 import common.cli.ContextOption;
 import common.cli.Deadline;
@@ -56,7 +57,7 @@ public class get_connection implements Callable<Integer> {
     private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(30);
 
     public static void main(String... args) {
-        System.exit(Cli.execute(new get_connection(), args));
+        ProcessExit.now(Cli.execute(new get_connection(), args));
     }
 
     /** The default path touches no Kubernetes or Kafka class: it answers in well under a second. */

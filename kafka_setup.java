@@ -7,6 +7,7 @@
 //SOURCES deploy.java create_topics.java verify.java get_connection.java
 
 import common.cli.Cli;
+import common.cli.ProcessExit;
 import common.cli.ToolVersion;
 import picocli.CommandLine.Command;
 
@@ -16,6 +17,6 @@ import picocli.CommandLine.Command;
         subcommands = {deploy.class, create_topics.class, verify.class, get_connection.class})
 public class kafka_setup {
     public static void main(String... args) {
-        System.exit(Cli.execute(new kafka_setup(), args));
+        ProcessExit.now(Cli.execute(new kafka_setup(), args));
     }
 }

@@ -16,6 +16,7 @@
 import common.LearnFlowTopics;
 import common.LearnFlowTopics.Topic;
 import common.cli.Cli;
+import common.cli.ProcessExit;
 import common.cli.CommandFailure;
 import common.cli.ContextOption;
 import common.cli.Deadline;
@@ -76,7 +77,7 @@ public class verify implements Callable<Integer> {
     boolean await;
 
     public static void main(String... args) {
-        System.exit(Cli.execute(new verify(), args));
+        ProcessExit.now(Cli.execute(new verify(), args));
     }
 
     /** What the checks found so far; the JSON result carries it, healthy or not. */

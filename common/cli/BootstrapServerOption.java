@@ -42,6 +42,11 @@ public class BootstrapServerOption {
         return bootstrapServer != null;
     }
 
+    /** Whether Kafka is reached without the Kubernetes API (no port-forward, which needs the pods first). */
+    public boolean direct() {
+        return bootstrapServer != null || KafkaAccess.insideKubernetes();
+    }
+
     /** Connects; {@code client} and {@code access} are used only when Kafka must be reached through Kubernetes. */
     public KafkaAccess connect(String namespace, KubernetesClient client, KubernetesAccess access, Duration timeout) {
         if (bootstrapServer != null) {

@@ -114,7 +114,16 @@ public final class KafkaAccess implements AutoCloseable {
 
     @Override
     public void close() {
-        admin.close(Duration.ofSeconds(2));
+        close(Duration.ofSeconds(2));
+    }
+
+    /** Closes without waiting for requests still under way: they fail. */
+    public void abort() {
+        close(Duration.ZERO);
+    }
+
+    private void close(Duration wait) {
+        admin.close(wait);
         closeForwards();
     }
 
