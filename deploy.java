@@ -130,6 +130,10 @@ public class deploy implements Callable<Integer> {
     @Option(names = "--restart", description = "Restart every broker (prod: one at a time, when safe).")
     boolean restart;
 
+    @Option(names = "--finalize",
+            description = "After the roll, raise metadata.version to the image's Kafka (one-way: no roll-back).")
+    boolean finalizeVersion;
+
     @Option(names = "--force", description = "Allow a system namespace; restart brokers of an unhealthy cluster.")
     boolean force;
 
@@ -227,7 +231,7 @@ public class deploy implements Callable<Integer> {
             KafkaStateInBackground early, long deadline) {
         ObservedCluster observed = new ClusterObserver(client, access, namespace.get()).observe(rendered, openshift);
         DeployPlanner.Request request = new DeployPlanner.Request(rendered, replicas, storageSize, storageClass,
-                recreate, restart ? Instant.now().toString() : null, deleteData, noWait, adopt);
+                recreate, restart ? Instant.now().toString() : null, deleteData, noWait, adopt, finalizeVersion);
         KubernetesSerialization serialization = client.getKubernetesSerialization();
         DeployPlanner planner = new DeployPlanner(request, observed, serialization);
         if (planner.needsKafka()) {
@@ -288,6 +292,7 @@ public class deploy implements Callable<Integer> {
                 + (removed == 0 || !deletedVolumes.isEmpty() ? "" : removed == 1 ? ", volume kept" : ", volumes kept")
                 + (deletedVolumes.isEmpty() ? "" : "; " + count(deletedVolumes.size(), "volume") + " deleted")
                 + (result.restarted() == 0 ? "" : "; rolled " + result.restarted())
+                + (result.metadataVersion() == null ? "" : "; metadata.version " + result.metadataVersion())
                 + (ready == null ? "" : "; " + ready + "/" + manifests.replicas()
                         + " brokers ready in " + RolloutWait.seconds(elapsedNanos))
                 + "; bootstrap " + connection;
@@ -302,6 +307,7 @@ public class deploy implements Callable<Integer> {
         facts.put("keptVolumes", removedVolumes.stream().filter(name -> !deletedVolumes.contains(name)).toList());
         facts.put("deletedVolumes", deletedVolumes);
         facts.put("restarted", result.restarted());
+        facts.put("metadataVersion", result.metadataVersion());
         facts.put("brokers", manifests.replicas());
         facts.put("ready", ready);
         facts.put("connection", connection);

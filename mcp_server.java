@@ -61,6 +61,7 @@ public class mcp_server {
                             Param.option("noWait", "--no-wait", "boolean", null),
                             Param.option("recreate", "--recreate", "boolean", "deletes all data"),
                             Param.option("image", "--image", "string", null),
+                            Param.option("finalize", "--finalize", "boolean", "after the roll; one-way"),
                             Param.option("storageSize", "--storage-size", "string", "e.g. 10Gi"),
                             Param.option("storageClass", "--storage-class", "string", null))),
             new ToolCommand("create_topics", "Create the LearnFlow topics; safe to repeat.", create_topics::new,

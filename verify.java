@@ -30,6 +30,7 @@ import common.cluster.KafkaManifests;
 import common.cluster.KraftQuorum;
 import common.kafka.ClusterDefaults;
 import common.kafka.KafkaAccess;
+import common.kafka.KafkaVersions;
 import common.kafka.PartitionHealth;
 import common.kafka.QuorumMembers;
 import common.kube.KubernetesAccess;
@@ -237,8 +238,12 @@ public class verify implements Callable<Integer> {
                     + promised + " of a cluster with replication factor " + cluster.replicationFactor()
                     + " (a grow or shrink left half-done): deploy again to finish it");
         }
+        // A cluster on two releases (a roll) or rolled but not finalized is healthy: said, not failed.
+        KafkaVersions versions = KafkaVersions.read(access, brokers);
+        found.putAll(versions.facts());
         return "Kafka healthy: " + brokers.size() + " brokers, controller leader " + quorum.leaderId() + " of "
-                + voters.size() + " voters" + (partitions.warning().isEmpty() ? "" : ", " + partitions.warning());
+                + voters.size() + " voters" + (partitions.warning().isEmpty() ? "" : ", " + partitions.warning())
+                + (versions.note().isEmpty() ? "" : "; " + versions.note());
     }
 
     private static List<String> nonEmpty(String... parts) {

@@ -13,6 +13,7 @@ import common.cluster.Platform;
 import common.day2.DeployPlan;
 import common.day2.DeployPlanner;
 import common.day2.ObservedCluster;
+import common.kafka.KafkaReleases;
 import common.kafka.KafkaState;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -84,6 +85,56 @@ class DeployPlanTest {
                 "3. wait for 3/3 brokers Ready",
                 "plan: 3 steps; 3 brokers restarted one at a time"),
                 plan(request(ClusterProfile.PROD, NEW_IMAGE), prod.observed()));
+    }
+
+    /**
+     * A roll onto an older Kafka whose nodes cannot run the cluster's finalized metadata.version would leave every
+     * broker it restarts down: refused before anything changes. Rolled back before finalizing, it goes ahead.
+     */
+    @Test
+    void anImageThatCannotRunTheFinalizedMetadataVersionIsRefused() {
+        Cluster prod = Cluster.of(ClusterProfile.PROD, 3);
+        CommandFailure refusal = assertThrows(CommandFailure.class,
+                () -> plan(request(ClusterProfile.PROD, "apache/kafka:4.3.2"), prod.observed()));
+        assertEquals("apache/kafka:4.3.2 cannot run this cluster: its metadata.version 4.4-IV2 (level 33) is "
+                + "finalized, and Kafka 4.3 runs at most 4.3-IV0 (level 30); a finalized metadata.version is never "
+                + "lowered. Nothing changed", refusal.getMessage());
+        CommandFailure tooOld = assertThrows(CommandFailure.class,
+                () -> plan(request(ClusterProfile.PROD, "apache/kafka:3.9.1"), prod.observed()));
+        assertEquals("apache/kafka:3.9.1: Kafka 3.9.1 is older than the releases this tool knows (4.0 to 4.4); "
+                + "nothing changed", tooOld.getMessage());
+
+        prod.metadataVersion = 30; // rolled onto 4.4, not finalized: going back to 4.3 is allowed
+        assertEquals("2. restart kafka-2, kafka-1, kafka-0, one at a time",
+                plan(request(ClusterProfile.PROD, "apache/kafka:4.3.2"), prod.observed()).lines().get(1));
+    }
+
+    /**
+     * --finalize: the roll onto the new release first, metadata.version raised after it; nothing once raised, and
+     * refused where it cannot say to what or cannot wait for the roll.
+     */
+    @Test
+    void finalizeRaisesMetadataVersionAfterTheRollOnce() {
+        Cluster prod = Cluster.of(ClusterProfile.PROD, 3);
+        prod.metadataVersion = 30;
+        assertPlan(List.of(
+                "1. change StatefulSet kafka: image apache/kafka:4.4.0→apache/kafka:4.4.1",
+                "2. restart kafka-2, kafka-1, kafka-0, one at a time",
+                "3. wait for 3/3 brokers Ready",
+                "4. raise metadata.version 4.3-IV0 → 4.4-IV2 (one-way: older Kafka can no longer run the cluster)",
+                "plan: 4 steps; 3 brokers restarted one at a time"),
+                plan(finalizing(NEW_IMAGE, false), prod.observed()));
+        assertPlan(List.of(
+                "1. raise metadata.version 4.3-IV0 → 4.4-IV2 (one-way: older Kafka can no longer run the cluster)",
+                "plan: 1 step"), plan(finalizing(KafkaManifests.DEFAULT_IMAGE, false), prod.observed()));
+        prod.metadataVersion = 33;
+        assertTrue(plan(finalizing(KafkaManifests.DEFAULT_IMAGE, false), prod.observed()).nothingToDo());
+        assertEquals("--finalize raises metadata.version once every broker runs the new Kafka, after the roll: run it "
+                + "without --no-wait; nothing changed", assertThrows(CommandFailure.class,
+                () -> plan(finalizing(KafkaManifests.DEFAULT_IMAGE, true), prod.observed())).getMessage());
+        assertEquals("--finalize: example.com/kafka:custom names no Kafka release this tool knows (4.0 to 4.4), so no "
+                + "metadata.version to raise to; nothing changed", assertThrows(CommandFailure.class,
+                () -> plan(finalizing("example.com/kafka:custom", false), prod.observed())).getMessage());
     }
 
     @Test
@@ -213,7 +264,7 @@ class DeployPlanTest {
         assertEquals(List.of("plan: nothing to do"), plan(request(ClusterProfile.PROD), prod.observed()).lines());
         DeployPlanner.Request anyPod = new DeployPlanner.Request(manifests(ClusterProfile.PROD,
                 KafkaManifests.DEFAULT_IMAGE, null).withClientNamespaces(List.of()), null, null, null, false, null,
-                false, false, false);
+                false, false, false, false);
         assertEquals("1. change NetworkPolicy kafka: ingress", plan(anyPod, prod.observed()).lines().get(0));
     }
 
@@ -317,24 +368,30 @@ class DeployPlanTest {
 
     private static DeployPlanner.Request request(ClusterProfile profile, String image) {
         return new DeployPlanner.Request(manifests(profile, image, null), null, null, null, false, null, false,
-                false, false);
+                false, false, false);
+    }
+
+    /** prod --image IMAGE --finalize [--no-wait] */
+    private static DeployPlanner.Request finalizing(String image, boolean noWait) {
+        return new DeployPlanner.Request(manifests(ClusterProfile.PROD, image, null), null, null, null, false, null,
+                false, noWait, false, true);
     }
 
     private static DeployPlanner.Request request(ClusterProfile profile, int replicas) {
         return new DeployPlanner.Request(manifests(profile, KafkaManifests.DEFAULT_IMAGE, null).withReplicas(replicas),
-                replicas, null, null, false, null, false, false, false);
+                replicas, null, null, false, null, false, false, false, false);
     }
 
     /** --delete-data, --no-wait */
     private static DeployPlanner.Request withFlags(ClusterProfile profile, boolean deleteData, boolean noWait) {
         return new DeployPlanner.Request(manifests(profile, KafkaManifests.DEFAULT_IMAGE, null), null, null, null,
-                false, null, deleteData, noWait, false);
+                false, null, deleteData, noWait, false, false);
     }
 
     /** dev with --storage-size, and --recreate */
     private static DeployPlanner.Request volumesOf(String size, boolean recreate) {
         return new DeployPlanner.Request(manifests(ClusterProfile.DEV, KafkaManifests.DEFAULT_IMAGE, size), null, size,
-                null, recreate, null, false, false, false);
+                null, recreate, null, false, false, false, false);
     }
 
     private static KafkaManifests manifests(ClusterProfile profile, String image, String storageSize) {
@@ -362,6 +419,9 @@ class DeployPlanTest {
         List<String> clientNamespaces;
         long replicaBytes = 1 << 20;
         long volumeBytes = 10L << 30;
+        /** The finalized metadata.version: the level the default image's Kafka formats at. */
+        int metadataVersion = KafkaReleases.of(KafkaReleases.versionOfImage(KafkaManifests.DEFAULT_IMAGE)
+                .orElseThrow()).orElseThrow().level();
 
         private Cluster(ClusterProfile profile, int replicas) {
             this.profile = profile;
@@ -439,7 +499,7 @@ class DeployPlanTest {
                 disks.put(broker, new KafkaState.Disk(volumeBytes - held.size() * replicaBytes, volumeBytes, held));
             }
             return new KafkaState(voters, leader, caughtUp, List.of(), all, live, partitions,
-                    profile.minInsyncReplicas, 0, disks);
+                    profile.minInsyncReplicas, 0, disks, metadataVersion);
         }
     }
 }

@@ -187,7 +187,7 @@ class QuorumGrowthTest {
         ObservedCluster observed = new ObservedCluster(true, Map.of(ObservedCluster.key(prod.statefulSet()),
                 prod.statefulSet()), List.of(), null, Platform.KUBERNETES, List.of(), KafkaState.read(kafka));
         CommandFailure refused = assertThrows(CommandFailure.class, () -> new DeployPlanner(new DeployPlanner
-                .Request(dev, null, null, null, false, null, false, false, false), observed,
+                .Request(dev, null, null, null, false, null, false, false, false, false), observed,
                 new KubernetesSerialization()).plan());
         assertTrue(refused.getMessage().startsWith("cannot shrink from 3 to 1 brokers: 1 partitions offline ("
                 + ONLY_ON_TWO + "-0)") && refused.getMessage().endsWith("; nothing changed"), refused.getMessage());

@@ -14,11 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
@@ -26,17 +23,8 @@ import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.QuorumInfo;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.errors.NotEnoughReplicasAfterAppendException;
-import org.apache.kafka.common.errors.NotEnoughReplicasException;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -45,6 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import tests.support.AcksAllWriter;
 import tests.support.ApiServer;
 import tests.support.ClusterModel;
 import tests.support.JsonResult;
@@ -106,6 +95,11 @@ class RollingRestartTest {
         awaitAllReady();
     }
 
+    /** An acks=all producer without retries, writing to the test topic throughout. */
+    private AcksAllWriter writer() {
+        return new AcksAllWriter(nodes.bootstrapServers(), TOPIC, RECORD_BYTES, RECORDS_PER_SECOND);
+    }
+
     private static AlterConfigOp set(String name, String value) {
         return new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET);
     }
@@ -130,7 +124,7 @@ class RollingRestartTest {
     @Test
     @Order(1)
     void aRollThatOnlyWaitsForReadyStallsAcksAllProducersHere() throws Exception {
-        try (Writer writer = new Writer()) {
+        try (AcksAllWriter writer = writer()) {
             writer.awaitWrites(20);
             // How soon a restarted broker catches up varies with the machine's load: a second naive roll, only when
             // the first showed nothing, keeps the check about the fault rather than about timing.
@@ -167,7 +161,7 @@ class RollingRestartTest {
                 "the template's new marker, each broker with the active controller last, then the formation that "
                         + "deploy --no-wait left");
         Scripts.Result rolled;
-        Writer writer = new Writer();
+        AcksAllWriter writer = writer();
         try (writer) {
             writer.awaitWrites(20);
             rolled = deploy("prod", "--restart", "--verbose", "--timeout", "400s");
@@ -194,7 +188,7 @@ class RollingRestartTest {
     void anInterruptedRollIsFinishedByTheNextDeploy() throws Exception {
         api.enforce(null);
         Scripts.Result interrupted;
-        try (Writer writer = new Writer()) {
+        try (AcksAllWriter writer = writer()) {
             writer.awaitWrites(20);
             interrupted = deploy("prod", "--restart", "--timeout", "20s");
         }
@@ -315,7 +309,7 @@ class RollingRestartTest {
             }
         });
         Scripts.Result rolled;
-        Writer writer = new Writer();
+        AcksAllWriter writer = writer();
         try (writer) {
             writer.awaitWrites(20);
             rolled = deploy("prod", "--restart", "--verbose", "--timeout", "300s");
@@ -329,6 +323,25 @@ class RollingRestartTest {
         writer.assertEveryAcknowledgedRecordIsThere();
         assertEquals(0, outdatedPods());
         model.check();
+    }
+
+    /**
+     * A roll onto a Kafka that cannot run the finalized metadata.version (4.3 nodes never start at 4.4-IV2) is
+     * refused with nothing changed; before, the roll's first broker stayed down on it.
+     */
+    @Test
+    @Order(8)
+    void anOlderKafkaThanTheFinalizedMetadataVersionNeedsIsRefused() throws Exception {
+        String template = api.client().apps().statefulSets().inNamespace("kafka").withName("kafka").get()
+                .getMetadata().getResourceVersion();
+        Scripts.Result refused = deploy("prod", "--image", "apache/kafka:4.3.2", "--timeout", "60s");
+        assertEquals(1, refused.exitCode(), refused.toString());
+        assertEquals("deploy: apache/kafka:4.3.2 cannot run this cluster: its metadata.version 4.4-IV2 (level 33) "
+                + "is finalized, and Kafka 4.3 runs at most 4.3-IV0 (level 30); a finalized metadata.version is "
+                + "never lowered. Nothing changed\n", refused.stderr());
+        assertEquals(template, api.client().apps().statefulSets().inNamespace("kafka").withName("kafka").get()
+                .getMetadata().getResourceVersion(), "the StatefulSet is untouched");
+        assertEquals(0, outdatedPods());
     }
 
     private QuorumInfo quorum() throws Exception {
@@ -413,93 +426,5 @@ class RollingRestartTest {
             }
         }
         throw new AssertionError("the partitions did not get back in sync");
-    }
-
-    /**
-     * An acks=all producer writing steadily, without retries, so that every NotEnoughReplicas reaches its
-     * callback; it remembers what was acknowledged.
-     */
-    private final class Writer implements AutoCloseable {
-        final AtomicInteger notEnoughReplicas = new AtomicInteger();
-        final AtomicInteger otherErrors = new AtomicInteger();
-        final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-        private final KafkaProducer<String, String> producer;
-        private final Thread loop;
-        private volatile boolean writing = true;
-
-        Writer() {
-            Properties props = new Properties();
-            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, nodes.bootstrapServers());
-            props.put(ProducerConfig.ACKS_CONFIG, "all");
-            props.put(ProducerConfig.RETRIES_CONFIG, "0");
-            props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
-            props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-            props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "20000");
-            producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
-            String padding = "x".repeat(RECORD_BYTES);
-            loop = new Thread(() -> {
-                for (int i = 0; writing; i++) {
-                    String value = "record-" + i + "-" + padding;
-                    String id = "record-" + i;
-                    producer.send(new ProducerRecord<>(TOPIC, id, value), (metadata, error) -> {
-                        if (error == null) {
-                            acknowledged.add(id);
-                        } else if (error instanceof NotEnoughReplicasException
-                                || error instanceof NotEnoughReplicasAfterAppendException) {
-                            notEnoughReplicas.incrementAndGet();
-                        } else {
-                            otherErrors.incrementAndGet();
-                        }
-                    });
-                    try {
-                        Thread.sleep(1000 / RECORDS_PER_SECOND);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "acks-all-writer");
-            loop.start();
-        }
-
-        void awaitWrites(int more) throws InterruptedException {
-            int target = acknowledged.size() + more;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (acknowledged.size() < target && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-        }
-
-        /** Every acknowledged record can be read back: none lost in the roll. */
-        void assertEveryAcknowledgedRecordIsThere() {
-            Properties props = new Properties();
-            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, nodes.bootstrapServers());
-            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            props.put(ConsumerConfig.GROUP_ID_CONFIG, "roll-check-" + System.nanoTime());
-            Set<String> read = ConcurrentHashMap.newKeySet();
-            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                    new StringDeserializer())) {
-                consumer.subscribe(List.of(TOPIC));
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-                while (!read.containsAll(acknowledged) && System.nanoTime() < deadline) {
-                    consumer.poll(Duration.ofMillis(500)).forEach(record -> read.add(record.key()));
-                }
-            }
-            Set<String> lost = new java.util.HashSet<>(acknowledged);
-            lost.removeAll(read);
-            assertEquals(Set.of(), lost, "acknowledged records lost");
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            writing = false;
-            loop.join(5_000);
-            producer.close(Duration.ofSeconds(20));
-        }
-
-        @Override
-        public String toString() {
-            return acknowledged.size() + " acknowledged, " + notEnoughReplicas.get() + " NotEnoughReplicas, "
-                    + otherErrors.get() + " other errors";
-        }
     }
 }

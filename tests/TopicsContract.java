@@ -161,6 +161,12 @@ abstract class TopicsContract {
                     && ((Number) member.get("caughtUpMsAgo")).longValue() < 60_000, json.toString());
         }
         assertEquals(List.of(), quorum.get("observers"), json.toString());
+        // What each node runs, asked of the node itself: the rendered image's release, at its own metadata.version.
+        assertEquals("4.4-IV2", json.get("metadataVersion"), json.toString());
+        assertEquals(33, ((Number) json.get("metadataVersionLevel")).intValue(), json.toString());
+        assertEquals(java.util.stream.IntStream.range(0, profile().replicas).boxed().collect(java.util.stream
+                .Collectors.toMap(String::valueOf, node -> "4.4")), json.get("kafkaVersions"), json.toString());
+        assertEquals(false, json.get("upgradeRolledNotFinalized"), json.toString());
         assertTrue(result.stdout().startsWith("✓ Kafka healthy: " + profile().replicas + " brokers"), result.stdout());
         assertTrue(result.stdout().contains("7 LearnFlow topics"), result.stdout());
     }

@@ -207,6 +207,11 @@ public final class KafkaManifests {
         return profile;
     }
 
+    /** The Kafka image the pods run. */
+    public String image() {
+        return image;
+    }
+
     public int replicas() {
         return replicas;
     }

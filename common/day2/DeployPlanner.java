@@ -8,6 +8,7 @@ import common.cluster.KafkaManifests;
 import common.cluster.KafkaNetworkPolicy;
 import common.cluster.KraftQuorum;
 import common.cluster.ObjectDiff;
+import common.kafka.KafkaReleases;
 import common.kafka.KafkaState;
 import common.kafka.PartitionHealth;
 import common.kube.Ownership;
@@ -41,9 +42,11 @@ public final class DeployPlanner {
      * @param storageSize   --storage-size, or null (a deployed cluster keeps its volumes)
      * @param storageClass  --storage-class, or null
      * @param restartMarker a new restart marker (--restart), or null to keep the deployed one
+     * @param finalizeVersion --finalize: raise metadata.version to the image's Kafka release once it runs everywhere
      */
     public record Request(KafkaManifests rendered, Integer replicas, String storageSize, String storageClass,
-            boolean recreate, String restartMarker, boolean deleteData, boolean noWait, boolean adopt) {
+            boolean recreate, String restartMarker, boolean deleteData, boolean noWait, boolean adopt,
+            boolean finalizeVersion) {
     }
 
     private final Request request;
@@ -96,6 +99,14 @@ public final class DeployPlanner {
                     + " changed. Deploy into another namespace, or add --recreate (deletes the StatefulSet and"
                     + " its volumes: all Kafka data is lost)");
         }
+        if (request.finalizeVersion() && request.noWait()) {
+            throw new CommandFailure("--finalize raises metadata.version once every broker runs the new Kafka, "
+                    + "after the roll: run it without --no-wait; nothing changed");
+        }
+        if (request.finalizeVersion() && targetRelease() == null) {
+            throw new CommandFailure("--finalize: " + manifests.image() + " names no Kafka release this tool knows ("
+                    + KafkaReleases.knownLines() + "), so no metadata.version to raise to; nothing changed");
+        }
         if (removed > 0 && request.noWait()) {
             throw new CommandFailure("shrinking from " + deployed.getSpec().getReplicas() + " to "
                     + manifests.replicas() + " brokers moves every partition first and waits for it: run it without "
@@ -107,7 +118,7 @@ public final class DeployPlanner {
     public boolean needsKafka() {
         return deployed != null && (removed > 0 || leftUpTo > manifests.replicas()
                 || request.deleteData() && !leftVolumes().isEmpty()
-                || !request.noWait() && manifests.profile().safeRoll);
+                || !request.noWait() && manifests.profile().safeRoll || request.finalizeVersion());
     }
 
     /** Whether the plan moves replicas off brokers that leave, and so must know the room on those that stay. */
@@ -128,6 +139,9 @@ public final class DeployPlanner {
             // with the same cluster id (review R1).
             steps.add(new DeployStep.Recreate(blockers, observed.claims().stream()
                     .map(claim -> claim.getMetadata().getName()).toList()));
+        }
+        if (deployed != null && observed.kafka() != null) {
+            requireReleaseRunsTheCluster(observed.kafka());
         }
         if (removed > 0) {
             shrink(steps);
@@ -156,6 +170,9 @@ public final class DeployPlanner {
                     || rollingOut()) {
                 steps.add(new DeployStep.AwaitRollout(manifests.replicas()));
             }
+        }
+        if (request.finalizeVersion() && deployed != null) {
+            finalizeMetadataVersion(steps);
         }
         if (newCluster ? !request.noWait() : formationLeftOpen()) {
             steps.add(new DeployStep.EndFormation());
@@ -472,6 +489,46 @@ public final class DeployPlanner {
             throw new IllegalStateException("planned without the Kafka side: see needsKafka()");
         }
         return observed.kafka();
+    }
+
+    /**
+     * Nodes start only on a Kafka that runs the cluster's finalized metadata.version, which is never lowered: a roll
+     * onto an older release would leave each broker it restarts down. An image whose tag names no version is not
+     * judged; one older than every release known here is refused.
+     */
+    private void requireReleaseRunsTheCluster(KafkaState kafka) {
+        String image = manifests.image();
+        String version = KafkaReleases.versionOfImage(image).orElse(null);
+        if (version == null) {
+            return;
+        }
+        if (KafkaReleases.olderThanKnown(version)) {
+            throw new CommandFailure(image + ": Kafka " + version + " is older than the releases this tool knows ("
+                    + KafkaReleases.knownLines() + "); nothing changed");
+        }
+        KafkaReleases.Release release = KafkaReleases.of(version).orElse(null);
+        int finalized = kafka.metadataVersion();
+        if (release != null && finalized > release.level()) {
+            throw new CommandFailure(image + " cannot run this cluster: its metadata.version "
+                    + KafkaReleases.metadataVersionName(finalized) + " (level " + finalized + ") is finalized, and "
+                    + "Kafka " + release.line() + " runs at most " + release.metadataVersion() + " (level "
+                    + release.level() + "); a finalized metadata.version is never lowered. Nothing changed");
+        }
+    }
+
+    /** The release the image's tag names, or null (another image, a digest, a release not known here). */
+    private KafkaReleases.Release targetRelease() {
+        return KafkaReleases.versionOfImage(manifests.image()).flatMap(KafkaReleases::of).orElse(null);
+    }
+
+    /** --finalize, after the roll: metadata.version up to the image's release, unless it is there already. */
+    private void finalizeMetadataVersion(List<DeployStep> steps) {
+        KafkaReleases.Release release = targetRelease();
+        int finalized = kafka().metadataVersion();
+        if (release.level() > finalized) {
+            steps.add(new DeployStep.RaiseMetadataVersion(KafkaReleases.metadataVersionName(finalized),
+                    release.metadataVersion(), release.level()));
+        }
     }
 
     /** Refuses, naming them, while a node of {@code ids} is not a registered, unfenced broker. */

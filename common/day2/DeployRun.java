@@ -6,6 +6,7 @@ import common.cli.Progress;
 import common.cluster.KafkaManifests;
 import common.kafka.ClusterMinIsr;
 import common.kafka.KafkaAccess;
+import common.kafka.KafkaVersions;
 import common.kube.KubernetesAccess;
 import common.kube.PodReadiness;
 import common.kube.RolloutWait;
@@ -26,8 +27,9 @@ import java.util.function.Function;
  */
 public final class DeployRun {
     /** What a deploy did beyond its steps' own lines: for its report. */
+    /** @param metadataVersion the metadata.version it raised the cluster to (--finalize), or null */
     public record Result(Map<String, Integer> objects, int votersAdded, int brokersRemoved,
-            List<String> deletedVolumes, int restarted, Integer ready) {
+            List<String> deletedVolumes, int restarted, Integer ready, String metadataVersion) {
     }
 
     private final KubernetesClient client;
@@ -52,6 +54,7 @@ public final class DeployRun {
     private List<String> deletedVolumes = List.of();
     private int restarted;
     private Integer ready;
+    private String metadataVersion;
 
     public DeployRun(KubernetesClient client, KubernetesAccess access, String namespace, Output output,
             Function<Duration, KafkaAccess> connect, boolean force, long deadline, Duration rollTimePerBroker,
@@ -89,7 +92,7 @@ public final class DeployRun {
         objects.merge("unchanged", (int) (manifests.namespaced().size() - changed)
                 + (plan.step(DeployStep.CreateNamespace.class).isPresent() ? 0 : 1), Integer::sum);
         objects.remove("unchanged", 0);
-        return new Result(objects, votersAdded, brokersRemoved, deletedVolumes, restarted, ready);
+        return new Result(objects, votersAdded, brokersRemoved, deletedVolumes, restarted, ready, metadataVersion);
     }
 
     private void carryOut(DeployStep step, DeployPlan plan, ObservedCluster observed, Progress progress) {
@@ -144,6 +147,10 @@ public final class DeployRun {
         } else if (step instanceof DeployStep.AwaitRollout rollout) {
             ready = new RolloutWait(client, access, namespace, rollout.replicas())
                     .await(Duration.ofNanos(Math.max(0, rollDeadline - System.nanoTime())), readyTimeout, progress);
+        } else if (step instanceof DeployStep.RaiseMetadataVersion raise) {
+            progress.update("raising metadata.version to " + raise.to());
+            KafkaVersions.raiseMetadataVersion(kafka(deadline), raise.level(), raise.to());
+            metadataVersion = raise.to();
         } else if (step instanceof DeployStep.EndFormation) {
             clusterObjects.endFormation();
         }
@@ -156,7 +163,7 @@ public final class DeployRun {
                 || step instanceof DeployStep.RemoveVoters || step instanceof DeployStep.UnregisterBrokers
                 || step instanceof DeployStep.ReplaceVoters || step instanceof DeployStep.AddVoters
                 || step instanceof DeployStep.AddReplicas || step instanceof DeployStep.AddReplicasCreatedMeanwhile
-                || step instanceof DeployStep.Restart;
+                || step instanceof DeployStep.Restart || step instanceof DeployStep.RaiseMetadataVersion;
     }
 
     private void raise(int factor, KafkaManifests manifests, Progress progress) {

@@ -197,6 +197,17 @@ public sealed interface DeployStep {
         }
     }
 
+    /**
+     * --finalize: the cluster's metadata.version raised to what the image's Kafka runs, once every node runs it
+     * (Kafka checks that first). One-way: a finalized metadata.version is never lowered.
+     */
+    record RaiseMetadataVersion(String from, String to, int level) implements DeployStep {
+        public String describe() {
+            return "raise metadata.version " + from + " → " + to + " (one-way: older Kafka can no longer run the "
+                    + "cluster)";
+        }
+    }
+
     /** The quorum has formed: a node starting on an empty disk from now on joins as an observer. */
     record EndFormation() implements DeployStep {
         public String describe() {

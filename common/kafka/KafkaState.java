@@ -41,10 +41,11 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * @param clusterMinIsr  the cluster-level min.insync.replicas, or null when none is set
  * @param reassignments  the partition reassignments running
  * @param disks          the log directory of each live broker that answered, when they were read
+ * @param metadataVersion the finalized metadata.version level (0 when none is finalized)
  */
 public record KafkaState(Set<Integer> voters, int leader, Set<Integer> caughtUp, List<Integer> replacedVoters,
         Set<Integer> registered, Set<Integer> live, List<Partition> partitions, Integer clusterMinIsr,
-        int reassignments, Map<Integer, Disk> disks) {
+        int reassignments, Map<Integer, Disk> disks, int metadataVersion) {
 
     /**
      * A broker's log directory (one per pod: the data volume): bytes free and in all, and the bytes of each
@@ -68,6 +69,7 @@ public record KafkaState(Set<Integer> voters, int leader, Set<Integer> caughtUp,
     }
 
     private static final int LOG_DIRS_TIMEOUT_MS = 5_000;
+    public static final String METADATA_VERSION = "metadata.version";
 
     public static KafkaState read(KafkaAccess kafka) {
         return read(kafka, true);
@@ -81,6 +83,7 @@ public record KafkaState(Set<Integer> voters, int leader, Set<Integer> caughtUp,
         var clusterDefault = new ConfigResource(ConfigResource.Type.BROKER, "");
         var clusterConfig = kafka.admin().describeConfigs(List.of(clusterDefault)).all();
         var reassignments = kafka.admin().listPartitionReassignments().reassignments();
+        var features = kafka.admin().describeFeatures().featureMetadata();
         // A broker that does not answer soon (crashed, not fenced yet) is left out rather than holding up the plan.
         var disks = registered.thenApply(found -> !withDisks ? Map.<Integer, KafkaFuture<Map<String,
                 LogDirDescription>>>of() : kafka.admin().describeLogDirs(found.stream()
@@ -101,7 +104,14 @@ public record KafkaState(Set<Integer> voters, int leader, Set<Integer> caughtUp,
                         .collect(Collectors.toCollection(TreeSet::new)),
                 partitions, minIsr == null || minIsr.value() == null ? null : Integer.valueOf(minIsr.value()),
                 kafka.await(reassignments, "listing reassignments").size(),
-                disks(kafka, kafka.await(disks, "reading the brokers")));
+                disks(kafka, kafka.await(disks, "reading the brokers")),
+                metadataVersion(kafka.await(features, "reading the finalized features")));
+    }
+
+    /** The finalized metadata.version level, 0 when none is. */
+    public static int metadataVersion(org.apache.kafka.clients.admin.FeatureMetadata features) {
+        var finalized = features.finalizedFeatures().get(METADATA_VERSION);
+        return finalized == null ? 0 : finalized.maxVersionLevel();
     }
 
     /** The log directories of the brokers that answer; one that does not is left out, as it cannot take data. */

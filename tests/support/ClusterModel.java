@@ -132,12 +132,13 @@ public final class ClusterModel implements AutoCloseable {
     }
 
     /**
-     * The kubelet pulls only images a registry serves: here, the one image whose Kafka the harness runs from Maven
-     * Central's jars. Any other tag (a typo, a release not out) leaves its pod in ImagePullBackOff, never started.
+     * The kubelet pulls only images a registry serves: here, the official images of the releases whose Kafka the
+     * harness runs from Maven Central's jars. Any other tag (a typo, a release not out) leaves its pod in
+     * ImagePullBackOff, never started.
      */
     private static boolean pullable(StatefulSet statefulSet) {
         return statefulSet.getSpec().getTemplate().getSpec().getContainers().stream()
-                .allMatch(container -> KafkaManifests.DEFAULT_IMAGE.equals(container.getImage()));
+                .allMatch(container -> KafkaNodes.pullable(container.getImage()));
     }
 
     /** RollingUpdate: the controller deletes the highest outdated pod once all are Ready. */

@@ -32,11 +32,15 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * jar), then Kafka. Only host names, ports and the data path are mapped to this machine.
  */
 public final class KafkaNodes implements AutoCloseable {
-    private static final String KAFKA_DEPS = "org.apache.kafka:kafka_2.13:" + common.cli.ToolVersion.KAFKA;
-    private static final String[] EXTRA_DEPS = {
-        "org.apache.kafka:kafka-clients:" + common.cli.ToolVersion.KAFKA,
-        "org.apache.logging.log4j:log4j-slf4j-impl:2.25.3"};
-    private static String classpath;
+    private static final String LOG4J = "org.apache.logging.log4j:log4j-slf4j-impl:2.25.3";
+    /**
+     * The Kafka releases whose images this harness's kubelet pulls: the tool's own, and the release line before it
+     * for upgrades and roll-backs. Their jars come from Maven Central.
+     */
+    public static final java.util.Set<String> SERVED_VERSIONS = java.util.Set.of(common.cli.ToolVersion.KAFKA,
+            "4.3.2");
+    /** The Kafka server's classpath of each release, resolved once from Maven Central through JBang. */
+    private static final Map<String, String> CLASSPATHS = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Where the image's entrypoint writes server.properties ({@code --final-configs-dir}). */
     static final String IMAGE_CONFIG_DIR = "/opt/kafka/config";
@@ -370,7 +374,7 @@ public final class KafkaNodes implements AutoCloseable {
         for (String logDir : manifests.environment().get("KAFKA_LOG_DIRS").split(",")) {
             requireWritable(filesystem, logDir, "Kafka cannot create its log dir");
         }
-        List<String> setup = List.of(javaExecutable(), "-cp", classpath(), "kafka.docker.KafkaDockerWrapper", "setup",
+        List<String> setup = List.of(javaExecutable(), "-cp", classpath(node), "kafka.docker.KafkaDockerWrapper", "setup",
                 "--default-configs-dir", filesystem.directory(IMAGE_DEFAULT_CONFIGS_DIR).toString(),
                 "--mounted-configs-dir", filesystem.directory(IMAGE_MOUNTED_CONFIGS_DIR).toString(),
                 "--final-configs-dir", filesystem.directory(IMAGE_CONFIG_DIR).toString());
@@ -387,7 +391,7 @@ public final class KafkaNodes implements AutoCloseable {
         if (result.exitCode() != 0 && !output.contains(KraftQuorum.SETUP_REFUSAL)) {
             throw new AssertionError("setup failed for node " + node + ": " + result);
         }
-        List<String> format = new ArrayList<>(List.of(javaExecutable(), "-cp", classpath(),
+        List<String> format = new ArrayList<>(List.of(javaExecutable(), "-cp", classpath(node),
                 "kafka.tools.StorageTool", "format", "--cluster-id", environment.get("CLUSTER_ID"), "--config",
                 hostPath(node, IMAGE_CONFIG_DIR + "/server.properties").toString(), "--ignore-formatted"));
         format.addAll(List.of(environment.get("FORMAT_QUORUM").split(" ")));
@@ -431,7 +435,7 @@ public final class KafkaNodes implements AutoCloseable {
         // Test-only start-up speed-ups: these JVMs live for a minute on two cores.
         command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-Dkafka.logs.dir=" + filesystems[node].directory(IMAGE_LOG_DIR),
-                "-Dlog4j2.configurationFile=" + log4j, "-cp", classpath(), "kafka.Kafka",
+                "-Dlog4j2.configurationFile=" + log4j, "-cp", classpath(node), "kafka.Kafka",
                 hostPath(node, IMAGE_CONFIG_DIR + "/server.properties").toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(nodeDir.resolve("kafka.log").toFile()));
@@ -554,23 +558,32 @@ public final class KafkaNodes implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    /** The Kafka server's classpath, resolved once from Maven Central through JBang. */
-    private static synchronized String classpath() {
-        if (classpath == null) {
-            classpath = resolveClasspath(KAFKA_DEPS);
-        }
-        return classpath;
+    /** Whether the kubelet can pull this image: an official one of a release the harness runs. */
+    public static boolean pullable(String image) {
+        return common.kafka.KafkaReleases.versionOfImage(image).filter(SERVED_VERSIONS::contains).isPresent()
+                && image.startsWith("apache/kafka:");
+    }
+
+    /** The classpath of the Kafka release node {@code node}'s pod template names in its image. */
+    private String classpath(int node) {
+        String image = templates[node].getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+        String version = common.kafka.KafkaReleases.versionOfImage(image).orElseThrow(() ->
+                new IllegalStateException("no Kafka version in the image " + image));
+        return CLASSPATHS.computeIfAbsent(version, release -> resolveClasspath("org.apache.kafka:kafka_2.13:"
+                + release, "org.apache.kafka:kafka-clients:" + release, LOG4J));
     }
 
     /** The classpath of Kafka's command-line tools (kafka-topics.sh and the like), for the benchmark's baseline. */
     public static String toolsClasspath() {
-        return resolveClasspath("org.apache.kafka:kafka-tools:" + common.cli.ToolVersion.KAFKA);
+        return resolveClasspath("org.apache.kafka:kafka-tools:" + common.cli.ToolVersion.KAFKA,
+                "org.apache.kafka:kafka-clients:" + common.cli.ToolVersion.KAFKA, LOG4J);
     }
 
-    private static String resolveClasspath(String artifact) {
+    /** The jars of a Maven artifact with its dependencies and {@code extra} artifacts, resolved through JBang. */
+    public static String resolveClasspath(String artifact, String... extra) {
         List<String> command = new ArrayList<>(List.of(Scripts.ROOT.resolve("jbang").toString(), "info",
                 "classpath"));
-        for (String dep : EXTRA_DEPS) {
+        for (String dep : extra) {
             command.addAll(List.of("--deps", dep));
         }
         command.add(artifact);

@@ -1,0 +1,70 @@
+package common.kafka;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The Kafka releases this tool knows, each with the highest {@code metadata.version} it runs (and formats a new
+ * cluster at). A node starts only while the cluster's finalized {@code metadata.version} is at most its release's
+ * highest, and a finalized level is never lowered (levels 30, 32 and 33 changed the metadata format). Read from each
+ * release's own jars by KafkaReleasesTest, not typed from memory.
+ */
+public final class KafkaReleases {
+    /** A release line ("4.4") and the highest metadata.version its nodes run. */
+    public record Release(String line, String metadataVersion, int level) {
+    }
+
+    static final List<Release> KNOWN = List.of(
+            new Release("4.0", "4.0-IV3", 25),
+            new Release("4.1", "4.1-IV1", 27),
+            new Release("4.2", "4.2-IV1", 29),
+            new Release("4.3", "4.3-IV0", 30),
+            new Release("4.4", "4.4-IV2", 33));
+    private static final Pattern VERSION = Pattern.compile("(\\d+)\\.(\\d+)\\.\\d+");
+    /** apache/kafka:X.Y.Z, with or without a registry in front, and with or without a digest. */
+    private static final Pattern OFFICIAL_IMAGE = Pattern.compile("(?:.+/)?apache/kafka:(\\d+\\.\\d+\\.\\d+)(?:@.*)?");
+
+    private KafkaReleases() {
+    }
+
+    /** The Kafka version an official image's tag names ("4.3.2"); empty for another image or tag. */
+    public static Optional<String> versionOfImage(String image) {
+        Matcher official = OFFICIAL_IMAGE.matcher(image);
+        return official.matches() ? Optional.of(official.group(1)) : Optional.empty();
+    }
+
+    /** The release of a version "X.Y.Z"; empty when this tool does not know it. */
+    public static Optional<Release> of(String version) {
+        Matcher parts = VERSION.matcher(version);
+        if (!parts.matches()) {
+            return Optional.empty();
+        }
+        String line = parts.group(1) + "." + parts.group(2);
+        return KNOWN.stream().filter(release -> release.line().equals(line)).findFirst();
+    }
+
+    /** Whether a version "X.Y.Z" is older than every release this tool knows. */
+    public static boolean olderThanKnown(String version) {
+        Matcher parts = VERSION.matcher(version);
+        String[] oldest = KNOWN.get(0).line().split("\\.");
+        return parts.matches() && (Integer.parseInt(parts.group(1)) * 1000 + Integer.parseInt(parts.group(2))
+                < Integer.parseInt(oldest[0]) * 1000 + Integer.parseInt(oldest[1]));
+    }
+
+    /** The release whose nodes run metadata.version up to {@code highestLevel}: what a node supporting it runs. */
+    public static Optional<Release> runningUpTo(int highestLevel) {
+        return KNOWN.stream().filter(release -> release.level() == highestLevel).findFirst();
+    }
+
+    /** "4.4-IV2", or "level 31" for a level that is no release's highest. */
+    public static String metadataVersionName(int level) {
+        return runningUpTo(level).map(Release::metadataVersion).orElse("level " + level);
+    }
+
+    /** "4.0 to 4.4" */
+    public static String knownLines() {
+        return KNOWN.get(0).line() + " to " + KNOWN.get(KNOWN.size() - 1).line();
+    }
+}

@@ -1,0 +1,79 @@
+package tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import common.kafka.KafkaReleases;
+import common.kafka.KafkaVersions;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import tests.support.KafkaNodes;
+
+/**
+ * The known-releases table against the releases themselves: each line's newest release's own jars (resolved from
+ * Maven Central through JBang) say which metadata.version it runs at most ({@code MetadataVersion.LATEST_PRODUCTION},
+ * which its storage tool also formats a new cluster at).
+ */
+class KafkaReleasesTest {
+    /** The newest release of each line this tool knows. */
+    private static final List<String> NEWEST = List.of("4.0.2", "4.1.2", "4.2.2", "4.3.2", "4.4.0");
+
+    @Test
+    void eachReleaseRunsUpToTheMetadataVersionItsJarsSay() throws Exception {
+        for (String version : NEWEST) {
+            KafkaReleases.Release release = KafkaReleases.of(version).orElseThrow(() -> new AssertionError(
+                    version + " is in the table"));
+            String classpath = KafkaNodes.resolveClasspath("org.apache.kafka:kafka-server-common:" + version);
+            URL[] jars = Arrays.stream(classpath.split(java.io.File.pathSeparator)).map(KafkaReleasesTest::url)
+                    .toArray(URL[]::new);
+            try (URLClassLoader jarsOfTheRelease = new URLClassLoader(jars, null)) {
+                Class<?> metadataVersion = jarsOfTheRelease.loadClass("org.apache.kafka.server.common.MetadataVersion");
+                Object latest = metadataVersion.getField("LATEST_PRODUCTION").get(null);
+                assertEquals(metadataVersion.getMethod("version").invoke(latest), release.metadataVersion(), version);
+                assertEquals(((Number) metadataVersion.getMethod("featureLevel").invoke(latest)).intValue(),
+                        release.level(), version);
+            }
+        }
+    }
+
+    @Test
+    void anOfficialImageTagNamesItsVersion() {
+        assertEquals(Optional.of("4.3.2"), KafkaReleases.versionOfImage("apache/kafka:4.3.2"));
+        assertEquals(Optional.of("4.4.0"), KafkaReleases.versionOfImage("registry.example.com:5000/apache/kafka:4.4.0"));
+        assertEquals(Optional.empty(), KafkaReleases.versionOfImage("apache/kafka:latest"));
+        assertEquals(Optional.empty(), KafkaReleases.versionOfImage("bitnami/kafka:4.0.0"));
+        assertTrue(KafkaReleases.olderThanKnown("3.9.1"));
+        assertFalse(KafkaReleases.olderThanKnown("4.0.0"));
+        assertFalse(KafkaReleases.olderThanKnown("9.9.9"));
+        assertEquals(Optional.empty(), KafkaReleases.of("9.9.9"));
+        assertEquals("4.4-IV2", KafkaReleases.metadataVersionName(33));
+        assertEquals("level 31", KafkaReleases.metadataVersionName(31));
+    }
+
+    /** What verify says of a roll onto another release, and of one rolled and not finalized. */
+    @Test
+    void verifyNamesARollUnderWayAndAnUpgradeNotFinalized() {
+        KafkaVersions rolling = new KafkaVersions(30, Map.of(0, 30, 1, 33, 2, 33));
+        assertEquals("nodes on Kafka 4.3 (0) and 4.4 (1,2): a roll is under way", rolling.note());
+        assertEquals(false, rolling.facts().get("upgradeRolledNotFinalized"));
+        KafkaVersions rolled = new KafkaVersions(30, Map.of(0, 33, 1, 33, 2, 33));
+        assertEquals("metadata.version 4.3-IV0 not raised to 4.4-IV2 yet (rolled, not finalized)", rolled.note());
+        assertEquals(true, rolled.facts().get("upgradeRolledNotFinalized"));
+        assertEquals("", new KafkaVersions(33, Map.of(0, 33)).note());
+    }
+
+    private static URL url(String path) {
+        try {
+            return Path.of(path).toUri().toURL();
+        } catch (java.net.MalformedURLException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import common.cluster.ClusterProfile;
+import common.cluster.KafkaManifests;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import tests.support.AcksAllWriter;
+import tests.support.ApiServer;
+import tests.support.ClusterModel;
+import tests.support.JsonResult;
+import tests.support.KafkaNodes;
+import tests.support.Scripts;
+
+/**
+ * Kafka upgraded in place, on three real nodes that start from the rendered template with the jars of the release
+ * its image tag names (4.3.2, then 4.4.0), under the stand-in API server whose kubelet runs them: the roll onto the
+ * new release keeps the finalized metadata.version, a roll back before finalizing is allowed, {@code --finalize}
+ * raises it once every node runs the new release, and from then on the old release is refused. An acks=all
+ * producer writes through the rolls; every record it was told was written is read back.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class UpgradeTest {
+    @RegisterExtension
+    static final ApiServer api = new ApiServer();
+    private static final String OLD = "apache/kafka:4.3.2";
+    private static final String NEW = KafkaManifests.DEFAULT_IMAGE;
+    private static final String TOPIC = "orders";
+
+    private KafkaNodes nodes;
+    private ClusterModel model;
+
+    @BeforeAll
+    void start() throws Exception {
+        nodes = KafkaNodes.start(new KafkaManifests(ClusterProfile.PROD, "kafka", OLD, null, null));
+        Scripts.Result deployed = deploy("--image", OLD, "--no-wait");
+        assertEquals(0, deployed.exitCode(), deployed.toString());
+        model = new ClusterModel(api, "kafka", nodes);
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 3))).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (model != null) {
+            model.close();
+        }
+        if (nodes != null) {
+            nodes.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void verifyNamesTheReleaseEachNodeRuns() {
+        Map<String, Object> json = verify();
+        assertEquals(Map.of("0", "4.3", "1", "4.3", "2", "4.3"), json.get("kafkaVersions"), json.toString());
+        assertEquals("4.3-IV0", json.get("metadataVersion"), json.toString());
+    }
+
+    @Test
+    @Order(2)
+    void aRollOntoTheNewReleaseKeepsTheFinalizedMetadataVersion() throws Exception {
+        rollTo(NEW);
+        Map<String, Object> json = verify();
+        assertEquals(Map.of("0", "4.4", "1", "4.4", "2", "4.4"), json.get("kafkaVersions"), json.toString());
+        assertEquals("4.3-IV0", json.get("metadataVersion"), "unchanged by the roll: " + json);
+        assertEquals(true, json.get("upgradeRolledNotFinalized"), json.toString());
+        Scripts.Result line = run("verify.java");
+        assertTrue(line.stdout().contains("metadata.version 4.3-IV0 not raised to 4.4-IV2 yet (rolled, not "
+                + "finalized)"), line.stdout());
+    }
+
+    @Test
+    @Order(3)
+    void beforeFinalizingTheOldReleaseCanComeBack() throws Exception {
+        rollTo(OLD);
+        Map<String, Object> json = verify();
+        assertEquals(Map.of("0", "4.3", "1", "4.3", "2", "4.3"), json.get("kafkaVersions"), json.toString());
+        assertEquals(false, json.get("upgradeRolledNotFinalized"), json.toString());
+    }
+
+    @Test
+    @Order(4)
+    void finalizeRaisesMetadataVersionOnceEveryNodeRunsTheNewRelease() throws Exception {
+        Scripts.Result planned = deploy("--image", NEW, "--finalize", "--plan");
+        assertEquals(4, planned.exitCode(), planned.toString());
+        assertTrue(planned.stdout().contains(". raise metadata.version 4.3-IV0 → 4.4-IV2 (one-way: older Kafka can "
+                + "no longer run the cluster)"), planned.stdout());
+        try (AcksAllWriter writer = new AcksAllWriter(nodes.bootstrapServers(), TOPIC, 100, 20)) {
+            writer.awaitWrites(20);
+            Scripts.Result finalized = deploy("--image", NEW, "--finalize", "--timeout", "400s");
+            assertEquals(0, finalized.exitCode(), finalized.toString());
+            assertTrue(finalized.stdout().contains("; rolled 3; metadata.version 4.4-IV2;"), finalized.stdout());
+            writer.awaitWrites(20);
+            writer.close();
+            assertEquals(0, writer.notEnoughReplicas.get(), writer.toString());
+            writer.assertEveryAcknowledgedRecordIsThere();
+        }
+        Map<String, Object> json = verify();
+        assertEquals("4.4-IV2", json.get("metadataVersion"), json.toString());
+        assertEquals(false, json.get("upgradeRolledNotFinalized"), json.toString());
+        Scripts.Result again = deploy("--image", NEW, "--finalize", "--plan");
+        assertEquals(0, again.exitCode(), "nothing left to do: " + again);
+    }
+
+    @Test
+    @Order(5)
+    void afterFinalizingTheOldReleaseIsRefusedWithNothingChanged() {
+        String version = api.client().apps().statefulSets().inNamespace("kafka").withName("kafka").get()
+                .getMetadata().getResourceVersion();
+        Scripts.Result refused = deploy("--image", OLD, "--timeout", "60s");
+        assertEquals(1, refused.exitCode(), refused.toString());
+        assertTrue(refused.stderr().startsWith("deploy: apache/kafka:4.3.2 cannot run this cluster: its "
+                + "metadata.version 4.4-IV2 (level 33) is finalized"), refused.stderr());
+        assertEquals(version, api.client().apps().statefulSets().inNamespace("kafka").withName("kafka").get()
+                .getMetadata().getResourceVersion(), "the StatefulSet is untouched");
+        model.check();
+    }
+
+    /** deploy prod --image IMAGE while an acks=all producer writes: every broker restarted, nothing lost. */
+    private void rollTo(String image) throws Exception {
+        try (AcksAllWriter writer = new AcksAllWriter(nodes.bootstrapServers(), TOPIC, 100, 20)) {
+            writer.awaitWrites(20);
+            Scripts.Result rolled = deploy("--image", image, "--timeout", "400s");
+            assertEquals(0, rolled.exitCode(), rolled.toString());
+            assertTrue(rolled.stdout().contains("; rolled 3;"), rolled.stdout());
+            writer.awaitWrites(20);
+            writer.close();
+            assertEquals(0, writer.notEnoughReplicas.get(), writer.toString());
+            writer.assertEveryAcknowledgedRecordIsThere();
+        }
+        model.check();
+    }
+
+    private Map<String, Object> verify() {
+        Scripts.Result result = run("verify.java", "--json");
+        assertEquals(0, result.exitCode(), result.toString());
+        return JsonResult.parse(result);
+    }
+
+    private Scripts.Result run(String script, String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--bootstrap-server", nodes.bootstrapServers()));
+        return Scripts.run(api.environment(), Duration.ofMinutes(8), script, all.toArray(String[]::new));
+    }
+
+    private Scripts.Result deploy(String... args) {
+        List<String> all = new ArrayList<>(List.of("prod", "-n", "kafka"));
+        all.addAll(List.of(args));
+        all.addAll(List.of("--bootstrap-server", nodes == null ? "localhost:9092" : nodes.bootstrapServers()));
+        return Scripts.run(api.environment(), Duration.ofMinutes(8), "deploy.java", all.toArray(String[]::new));
+    }
+}
