@@ -130,8 +130,7 @@ public class deploy implements Callable<Integer> {
     @Option(names = "--restart", description = "Restart every broker (prod: one at a time, when safe).")
     boolean restart;
 
-    @Option(names = "--finalize",
-            description = "After the roll, raise metadata.version to the image's Kafka (one-way: no roll-back).")
+    @Option(names = "--finalize", description = "After the roll, raise metadata.version (one-way: no roll-back).")
     boolean finalizeVersion;
 
     @Option(names = "--force", description = "Allow a system namespace; restart brokers of an unhealthy cluster.")

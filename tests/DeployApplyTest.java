@@ -83,7 +83,8 @@ class DeployApplyTest {
         assertEquals(0, result.exitCode(), result.toString());
         Map<String, Object> json = JsonResult.parse(result);
         assertEquals(List.of("status", "profile", "namespace", "objects", "votersAdded", "brokersRemoved",
-                "keptVolumes", "deletedVolumes", "restarted", "brokers", "ready", "connection", "elapsedMs"),
+                "keptVolumes", "deletedVolumes", "restarted", "metadataVersion", "brokers", "ready", "connection",
+                "elapsedMs"),
                 List.copyOf(json.keySet()));
         assertEquals("ok", json.get("status"));
         assertEquals("prod", json.get("profile"));
@@ -183,12 +184,7 @@ class DeployApplyTest {
         api.client().namespaces().resource(new KafkaManifests(ClusterProfile.DEV, "kept-prod", KafkaManifests
                 .DEFAULT_IMAGE, null, null).namespace()).create();
         for (int ordinal = 0; ordinal < 3; ordinal++) {
-            api.client().persistentVolumeClaims().inNamespace("kept-prod").resource(new PersistentVolumeClaimBuilder()
-                    .withNewMetadata().withName("data-kafka-" + ordinal).withLabels(Map.of("app", "kafka",
-                            "app.kubernetes.io/managed-by", "kafka-k8s-setup", KraftQuorum.LABEL,
-                            KraftQuorum.DYNAMIC.label())).endMetadata()
-                    .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
-                    .withRequests(Map.of("storage", new Quantity("10Gi"))).endResources().endSpec().build()).create();
+            createKeptClaim("kept-prod", ordinal);
         }
         for (String[] args : List.of(new String[] {"dev", "-n", "kept-prod"},
                 new String[] {"dev", "-n", "kept-prod", "--delete-data"})) {
@@ -203,6 +199,40 @@ class DeployApplyTest {
                 "nothing made");
         assertEquals(3, api.client().persistentVolumeClaims().inNamespace("kept-prod").list().getItems().size(),
                 "no volume deleted");
+    }
+
+    /**
+     * Kept volumes with the first deleted by hand: kafka-0 would format a new cluster on an empty volume, under the
+     * same cluster id, while kafka-1 and kafka-2 start the old one on theirs (review R1). Refused with nothing made;
+     * before, deploy read the volumes from data-kafka-0 on, found none, and made a new cluster over them.
+     */
+    @Test
+    void keptVolumesWithTheFirstDeletedAreRefused() {
+        api.client().namespaces().resource(new KafkaManifests(ClusterProfile.PROD, "gap", KafkaManifests
+                .DEFAULT_IMAGE, null, null).namespace()).create();
+        for (int ordinal = 1; ordinal < 3; ordinal++) {
+            createKeptClaim("gap", ordinal);
+        }
+        Scripts.Result refused = deploy("prod", "-n", "gap");
+        assertEquals(1, refused.exitCode(), refused.toString());
+        assertEquals("deploy: volumes data-kafka-1..2 kept without data-kafka-0: a node started there would form a "
+                + "new cluster beside the voters they hold; nothing changed. Restore it, or delete the volumes first "
+                + "(deploy --delete --delete-data: the data is lost)\n", refused.stderr());
+        assertNull(api.client().apps().statefulSets().inNamespace("gap").withName("kafka").get(), "nothing made");
+
+        Scripts.Result deleted = deploy("--delete", "-n", "gap", "--delete-data");
+        assertEquals(0, deleted.exitCode(), deleted.toString());
+        assertEquals(List.of(), api.client().persistentVolumeClaims().inNamespace("gap").list().getItems(),
+                "--delete-data finds the volumes after the gap too");
+    }
+
+    private static void createKeptClaim(String namespace, int ordinal) {
+        api.client().persistentVolumeClaims().inNamespace(namespace).resource(new PersistentVolumeClaimBuilder()
+                .withNewMetadata().withName("data-kafka-" + ordinal).withLabels(Map.of("app", "kafka",
+                        "app.kubernetes.io/managed-by", "kafka-k8s-setup", KraftQuorum.LABEL,
+                        KraftQuorum.DYNAMIC.label())).endMetadata()
+                .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+                .withRequests(Map.of("storage", new Quantity("10Gi"))).endResources().endSpec().build()).create();
     }
 
     /**

@@ -117,17 +117,22 @@ class DeployPlanTest {
     void finalizeRaisesMetadataVersionAfterTheRollOnce() {
         Cluster prod = Cluster.of(ClusterProfile.PROD, 3);
         prod.metadataVersion = 30;
+        prod.features = Map.of("transaction.version", 2, "group.version", 1, "eligible.leader.replicas.version", 1,
+                "share.version", 1, "streams.version", 1); // as Kafka 4.3 formats a cluster
         assertPlan(List.of(
                 "1. change StatefulSet kafka: image apache/kafka:4.4.0→apache/kafka:4.4.1",
                 "2. restart kafka-2, kafka-1, kafka-0, one at a time",
                 "3. wait for 3/3 brokers Ready",
-                "4. raise metadata.version 4.3-IV0 → 4.4-IV2 (one-way: older Kafka can no longer run the cluster)",
+                "4. raise metadata.version 4.3-IV0 → 4.4-IV2, share.version 1 → 2 (one-way: older Kafka can no "
+                        + "longer run the cluster)",
                 "plan: 4 steps; 3 brokers restarted one at a time"),
                 plan(finalizing(NEW_IMAGE, false), prod.observed()));
         assertPlan(List.of(
-                "1. raise metadata.version 4.3-IV0 → 4.4-IV2 (one-way: older Kafka can no longer run the cluster)",
+                "1. raise metadata.version 4.3-IV0 → 4.4-IV2, share.version 1 → 2 (one-way: older Kafka can no "
+                        + "longer run the cluster)",
                 "plan: 1 step"), plan(finalizing(KafkaManifests.DEFAULT_IMAGE, false), prod.observed()));
         prod.metadataVersion = 33;
+        prod.features = DEFAULT_RELEASE.features();
         assertTrue(plan(finalizing(KafkaManifests.DEFAULT_IMAGE, false), prod.observed()).nothingToDo());
         assertEquals("--finalize raises metadata.version once every broker runs the new Kafka, after the roll: run it "
                 + "without --no-wait; nothing changed", assertThrows(CommandFailure.class,
@@ -311,6 +316,24 @@ class DeployPlanTest {
     }
 
     /** C2: --delete-data never deletes a volume whose node is still a KRaft voter. */
+    /**
+     * Volumes kept with one deleted by hand: the node started on the empty one would form a new cluster under the
+     * same cluster id beside the old voters on the others (review R1). Refused; before, the volumes after the gap were
+     * not seen at all and a new cluster was formed.
+     */
+    @Test
+    void volumesKeptWithAGapAreRefused() {
+        Cluster deleted = Cluster.of(ClusterProfile.PROD, 3);
+        deleted.statefulSet = false;
+        deleted.pods = 0;
+        deleted.missingClaims.add(0);
+        CommandFailure refusal = assertThrows(CommandFailure.class,
+                () -> plan(request(ClusterProfile.PROD), deleted.observed()));
+        assertEquals("volumes data-kafka-1..2 kept without data-kafka-0: a node started there would form a new "
+                + "cluster beside the voters they hold; nothing changed. Restore it, or delete the volumes first "
+                + "(deploy --delete --delete-data: the data is lost)", refusal.getMessage());
+    }
+
     @Test
     void deleteDataRefusesAVolumeThatHoldsAVoter() {
         Cluster prod = Cluster.of(ClusterProfile.PROD, 3);
@@ -357,6 +380,9 @@ class DeployPlanTest {
         }
         assertEquals(numbered, plan.lines());
     }
+
+    private static final KafkaReleases.Release DEFAULT_RELEASE = KafkaReleases.of(KafkaReleases.versionOfImage(
+            KafkaManifests.DEFAULT_IMAGE).orElseThrow()).orElseThrow();
 
     private static DeployPlan plan(DeployPlanner.Request request, ObservedCluster observed) {
         return new DeployPlanner(request, observed, SERIALIZATION).plan();
@@ -416,12 +442,14 @@ class DeployPlanTest {
         boolean formation;
         boolean foreignService;
         boolean terminatingClaims;
+        /** Volumes deleted by hand: the ones after them stay. */
+        final Set<Integer> missingClaims = new TreeSet<>();
         List<String> clientNamespaces;
         long replicaBytes = 1 << 20;
         long volumeBytes = 10L << 30;
-        /** The finalized metadata.version: the level the default image's Kafka formats at. */
-        int metadataVersion = KafkaReleases.of(KafkaReleases.versionOfImage(KafkaManifests.DEFAULT_IMAGE)
-                .orElseThrow()).orElseThrow().level();
+        /** The finalized metadata.version: the level the default image's Kafka formats at, as its features. */
+        int metadataVersion = DEFAULT_RELEASE.level();
+        Map<String, Integer> features = DEFAULT_RELEASE.features();
 
         private Cluster(ClusterProfile profile, int replicas) {
             this.profile = profile;
@@ -457,7 +485,8 @@ class DeployPlanTest {
                 }
                 objects.put(ObservedCluster.key(object), object);
             }
-            List<PersistentVolumeClaim> volumes = IntStream.range(0, claims).mapToObj(i -> new PersistentVolumeClaimBuilder()
+            List<PersistentVolumeClaim> volumes = IntStream.range(0, claims).filter(i -> !missingClaims.contains(i))
+                    .mapToObj(i -> new PersistentVolumeClaimBuilder()
                     .withNewMetadata().withName("data-kafka-" + i).withLabels(Map.of("app.kubernetes.io/managed-by",
                             "kafka-k8s-setup", KraftQuorum.LABEL, KraftQuorum.DYNAMIC.label()))
                     .withDeletionTimestamp(terminatingClaims ? "2026-12-07T00:00:00Z" : null).endMetadata()
@@ -499,7 +528,13 @@ class DeployPlanTest {
                 disks.put(broker, new KafkaState.Disk(volumeBytes - held.size() * replicaBytes, volumeBytes, held));
             }
             return new KafkaState(voters, leader, caughtUp, List.of(), all, live, partitions,
-                    profile.minInsyncReplicas, 0, disks, metadataVersion);
+                    profile.minInsyncReplicas, 0, disks, finalized());
+        }
+
+        private Map<String, Integer> finalized() {
+            Map<String, Integer> finalized = new TreeMap<>(features);
+            finalized.put("metadata.version", metadataVersion);
+            return finalized;
         }
     }
 }

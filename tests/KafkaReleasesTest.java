@@ -39,6 +39,17 @@ class KafkaReleasesTest {
                 assertEquals(metadataVersion.getMethod("version").invoke(latest), release.metadataVersion(), version);
                 assertEquals(((Number) metadataVersion.getMethod("featureLevel").invoke(latest)).intValue(),
                         release.level(), version);
+                // Each production feature's level for a new cluster at that metadata.version, kraft.version aside.
+                Class<?> feature = jarsOfTheRelease.loadClass("org.apache.kafka.server.common.Feature");
+                Map<String, Integer> levels = new java.util.TreeMap<>();
+                for (Object each : (List<?>) feature.getField("PRODUCTION_FEATURES").get(null)) {
+                    String name = (String) feature.getMethod("featureName").invoke(each);
+                    if (!name.equals("kraft.version")) {
+                        levels.put(name, ((Number) feature.getMethod("defaultLevel", metadataVersion).invoke(each,
+                                latest)).intValue());
+                    }
+                }
+                assertEquals(levels, new java.util.TreeMap<>(release.features()), version);
             }
         }
     }

@@ -31,7 +31,7 @@ import tests.support.Scripts;
  * Kafka upgraded in place, on three real nodes that start from the rendered template with the jars of the release
  * its image tag names (4.3.2, then 4.4.0), under the stand-in API server whose kubelet runs them: the roll onto the
  * new release keeps the finalized metadata.version, a roll back before finalizing is allowed, {@code --finalize}
- * raises it once every node runs the new release, and from then on the old release is refused. An acks=all
+ * raises it (and share.version, which 4.4 turns on) once every node runs the new release, and from then on the old release is refused. An acks=all
  * producer writes through the rolls; every record it was told was written is read back.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -102,8 +102,8 @@ class UpgradeTest {
     void finalizeRaisesMetadataVersionOnceEveryNodeRunsTheNewRelease() throws Exception {
         Scripts.Result planned = deploy("--image", NEW, "--finalize", "--plan");
         assertEquals(4, planned.exitCode(), planned.toString());
-        assertTrue(planned.stdout().contains(". raise metadata.version 4.3-IV0 → 4.4-IV2 (one-way: older Kafka can "
-                + "no longer run the cluster)"), planned.stdout());
+        assertTrue(planned.stdout().contains(". raise metadata.version 4.3-IV0 → 4.4-IV2, share.version 1 → 2 "
+                + "(one-way: older Kafka can no longer run the cluster)"), planned.stdout());
         try (AcksAllWriter writer = new AcksAllWriter(nodes.bootstrapServers(), TOPIC, 100, 20)) {
             writer.awaitWrites(20);
             Scripts.Result finalized = deploy("--image", NEW, "--finalize", "--timeout", "400s");
@@ -117,6 +117,11 @@ class UpgradeTest {
         Map<String, Object> json = verify();
         assertEquals("4.4-IV2", json.get("metadataVersion"), json.toString());
         assertEquals(false, json.get("upgradeRolledNotFinalized"), json.toString());
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            var finalized = admin.describeFeatures().featureMetadata().get(20, TimeUnit.SECONDS).finalizedFeatures();
+            assertEquals(2, finalized.get("share.version").maxVersionLevel(), "what 4.4 turns on: " + finalized);
+            assertEquals(1, finalized.get("kraft.version").maxVersionLevel(), "never raised by accident");
+        }
         Scripts.Result again = deploy("--image", NEW, "--finalize", "--plan");
         assertEquals(0, again.exitCode(), "nothing left to do: " + again);
     }

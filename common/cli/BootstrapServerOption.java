@@ -24,8 +24,8 @@ public class BootstrapServerOption {
 
     private String bootstrapServer;
 
-    @Option(names = "--bootstrap-server", paramLabel = "HOST:PORT",
-            description = "Kafka address to use instead of going through Kubernetes.")
+    @Option(names = "--bootstrap-server", paramLabel = "ADDR",
+            description = "Kafka host:port[,...] to use instead of going through Kubernetes.")
     void setBootstrapServer(String value) {
         for (String address : value.split(",")) {
             Matcher parts = ADDRESS.matcher(address.trim());

@@ -20,9 +20,11 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -93,6 +95,7 @@ public final class DeployPlanner {
     /** The refusals the Kubernetes side alone decides, made before Kafka is reached. */
     private void refuseWhatNeedsNoKafka() {
         requireOurs();
+        requireKeptVolumesWithoutGap();
         requireKeptVolumesFit();
         if (!blockers.isEmpty() && !request.recreate()) {
             throw new CommandFailure(String.join(" and ", blockers) + ", which cannot be done in place: nothing"
@@ -172,7 +175,7 @@ public final class DeployPlanner {
             }
         }
         if (request.finalizeVersion() && deployed != null) {
-            finalizeMetadataVersion(steps);
+            finalizeFeatures(steps);
         }
         if (newCluster ? !request.noWait() : formationLeftOpen()) {
             steps.add(new DeployStep.EndFormation());
@@ -193,6 +196,24 @@ public final class DeployPlanner {
             touched.addAll(observed.claims());
         }
         Ownership.requireOurs(touched, "Changing them is possible");
+    }
+
+    /**
+     * Volumes a deleted StatefulSet left are numbered from 0 without a gap, as its controller made them. With one
+     * deleted by hand, a new node there would form a new cluster under the same cluster id while the others hold the
+     * old one's log and voters: two clusters behind one Service (review R1).
+     */
+    private void requireKeptVolumesWithoutGap() {
+        List<String> names = kept.stream().map(claim -> claim.getMetadata().getName()).toList();
+        if (names.isEmpty() || names.equals(KafkaManifests.claimNames(names.size()))) {
+            return;
+        }
+        List<String> missing = KafkaManifests.claimNames(KafkaEndpoints.ordinalOf(names.get(names.size() - 1)) + 1)
+                .stream().filter(name -> !names.contains(name)).toList();
+        throw new CommandFailure(DeployStep.Names.range(names) + " kept without " + String.join(", ", missing)
+                + ": a node started there would form a new cluster beside the voters they hold; nothing changed. "
+                + "Restore " + (missing.size() == 1 ? "it" : "them") + ", or delete the volumes first (deploy "
+                + "--delete --delete-data: the data is lost)");
     }
 
     /**
@@ -521,13 +542,26 @@ public final class DeployPlanner {
         return KafkaReleases.versionOfImage(manifests.image()).flatMap(KafkaReleases::of).orElse(null);
     }
 
-    /** --finalize, after the roll: metadata.version up to the image's release, unless it is there already. */
-    private void finalizeMetadataVersion(List<DeployStep> steps) {
+    /**
+     * --finalize, after the roll: metadata.version and the other features up to the levels the image's release
+     * gives a new cluster, those below them only; metadata.version first, as the others depend on it.
+     */
+    private void finalizeFeatures(List<DeployStep> steps) {
         KafkaReleases.Release release = targetRelease();
-        int finalized = kafka().metadataVersion();
-        if (release.level() > finalized) {
-            steps.add(new DeployStep.RaiseMetadataVersion(KafkaReleases.metadataVersionName(finalized),
-                    release.metadataVersion(), release.level()));
+        Map<String, Integer> finalized = kafka().features();
+        Map<String, Integer> target = new LinkedHashMap<>();
+        target.put(KafkaState.METADATA_VERSION, release.level());
+        new TreeMap<>(release.features()).forEach(target::put);
+        Map<String, Integer> from = new LinkedHashMap<>();
+        Map<String, Integer> to = new LinkedHashMap<>();
+        target.forEach((feature, level) -> {
+            if (level > finalized.getOrDefault(feature, 0)) {
+                from.put(feature, finalized.getOrDefault(feature, 0));
+                to.put(feature, level);
+            }
+        });
+        if (!to.isEmpty()) {
+            steps.add(new DeployStep.RaiseFeatures(from, to));
         }
     }
 

@@ -6,6 +6,8 @@ import common.cli.Progress;
 import common.cluster.KafkaManifests;
 import common.kafka.ClusterMinIsr;
 import common.kafka.KafkaAccess;
+import common.kafka.KafkaReleases;
+import common.kafka.KafkaState;
 import common.kafka.KafkaVersions;
 import common.kube.KubernetesAccess;
 import common.kube.PodReadiness;
@@ -147,10 +149,11 @@ public final class DeployRun {
         } else if (step instanceof DeployStep.AwaitRollout rollout) {
             ready = new RolloutWait(client, access, namespace, rollout.replicas())
                     .await(Duration.ofNanos(Math.max(0, rollDeadline - System.nanoTime())), readyTimeout, progress);
-        } else if (step instanceof DeployStep.RaiseMetadataVersion raise) {
-            progress.update("raising metadata.version to " + raise.to());
-            KafkaVersions.raiseMetadataVersion(kafka(deadline), raise.level(), raise.to());
-            metadataVersion = raise.to();
+        } else if (step instanceof DeployStep.RaiseFeatures raise) {
+            progress.update("raising " + String.join(", ", raise.to().keySet()));
+            KafkaVersions.raise(kafka(deadline), raise.to());
+            Integer level = raise.to().get(KafkaState.METADATA_VERSION);
+            metadataVersion = level == null ? null : KafkaReleases.metadataVersionName(level);
         } else if (step instanceof DeployStep.EndFormation) {
             clusterObjects.endFormation();
         }
@@ -163,7 +166,7 @@ public final class DeployRun {
                 || step instanceof DeployStep.RemoveVoters || step instanceof DeployStep.UnregisterBrokers
                 || step instanceof DeployStep.ReplaceVoters || step instanceof DeployStep.AddVoters
                 || step instanceof DeployStep.AddReplicas || step instanceof DeployStep.AddReplicasCreatedMeanwhile
-                || step instanceof DeployStep.Restart || step instanceof DeployStep.RaiseMetadataVersion;
+                || step instanceof DeployStep.Restart || step instanceof DeployStep.RaiseFeatures;
     }
 
     private void raise(int factor, KafkaManifests manifests, Progress progress) {

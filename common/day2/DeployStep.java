@@ -2,6 +2,8 @@ package common.day2;
 
 import common.cluster.KafkaEndpoints;
 import common.cluster.KraftQuorum;
+import common.kafka.KafkaReleases;
+import common.kafka.KafkaState;
 import java.lang.reflect.RecordComponent;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -198,13 +200,24 @@ public sealed interface DeployStep {
     }
 
     /**
-     * --finalize: the cluster's metadata.version raised to what the image's Kafka runs, once every node runs it
-     * (Kafka checks that first). One-way: a finalized metadata.version is never lowered.
+     * --finalize: metadata.version, and the features the image's release turns on, raised to that release's levels
+     * once every node runs it (Kafka checks that first). One-way: a finalized level is never lowered.
+     *
+     * @param from the finalized levels of the features it raises
+     * @param to   their new levels
      */
-    record RaiseMetadataVersion(String from, String to, int level) implements DeployStep {
+    record RaiseFeatures(Map<String, Integer> from, Map<String, Integer> to) implements DeployStep {
         public String describe() {
-            return "raise metadata.version " + from + " → " + to + " (one-way: older Kafka can no longer run the "
-                    + "cluster)";
+            return "raise " + to.keySet().stream().map(name -> name + " " + level(name, from) + " → "
+                    + level(name, to)).collect(Collectors.joining(", ")) + " (one-way: older Kafka can no longer run "
+                    + "the cluster)";
+        }
+
+        /** The metadata.version of a release is named ("4.4-IV2"), the other features by their level. */
+        private static String level(String feature, Map<String, Integer> levels) {
+            int level = levels.getOrDefault(feature, 0);
+            return KafkaState.METADATA_VERSION.equals(feature) ? KafkaReleases.metadataVersionName(level)
+                    : String.valueOf(level);
         }
     }
 

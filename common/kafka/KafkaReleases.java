@@ -1,27 +1,36 @@
 package common.kafka;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The Kafka releases this tool knows, each with the highest {@code metadata.version} it runs (and formats a new
- * cluster at). A node starts only while the cluster's finalized {@code metadata.version} is at most its release's
+ * cluster at) and the other features' levels a new cluster of it gets. A node starts only while the cluster's finalized {@code metadata.version} is at most its release's
  * highest, and a finalized level is never lowered (levels 30, 32 and 33 changed the metadata format). Read from each
  * release's own jars by KafkaReleasesTest, not typed from memory.
  */
 public final class KafkaReleases {
-    /** A release line ("4.4") and the highest metadata.version its nodes run. */
-    public record Release(String line, String metadataVersion, int level) {
+    /**
+     * A release line ("4.4"), the highest metadata.version its nodes run, and the level of each other feature a new
+     * cluster of it starts with (0: off), kraft.version aside: what {@code --finalize} raises a cluster to.
+     */
+    public record Release(String line, String metadataVersion, int level, Map<String, Integer> features) {
     }
 
     static final List<Release> KNOWN = List.of(
-            new Release("4.0", "4.0-IV3", 25),
-            new Release("4.1", "4.1-IV1", 27),
-            new Release("4.2", "4.2-IV1", 29),
-            new Release("4.3", "4.3-IV0", 30),
-            new Release("4.4", "4.4-IV2", 33));
+            new Release("4.0", "4.0-IV3", 25, Map.of("transaction.version", 2, "group.version", 1,
+                    "eligible.leader.replicas.version", 0)),
+            new Release("4.1", "4.1-IV1", 27, Map.of("transaction.version", 2, "group.version", 1,
+                    "eligible.leader.replicas.version", 1, "share.version", 0, "streams.version", 0)),
+            new Release("4.2", "4.2-IV1", 29, Map.of("transaction.version", 2, "group.version", 1,
+                    "eligible.leader.replicas.version", 1, "share.version", 1, "streams.version", 1)),
+            new Release("4.3", "4.3-IV0", 30, Map.of("transaction.version", 2, "group.version", 1,
+                    "eligible.leader.replicas.version", 1, "share.version", 1, "streams.version", 1)),
+            new Release("4.4", "4.4-IV2", 33, Map.of("transaction.version", 2, "group.version", 1,
+                    "eligible.leader.replicas.version", 1, "share.version", 2, "streams.version", 1)));
     private static final Pattern VERSION = Pattern.compile("(\\d+)\\.(\\d+)\\.\\d+");
     /** apache/kafka:X.Y.Z, with or without a registry in front, and with or without a digest. */
     private static final Pattern OFFICIAL_IMAGE = Pattern.compile("(?:.+/)?apache/kafka:(\\d+\\.\\d+\\.\\d+)(?:@.*)?");

@@ -41,11 +41,16 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * @param clusterMinIsr  the cluster-level min.insync.replicas, or null when none is set
  * @param reassignments  the partition reassignments running
  * @param disks          the log directory of each live broker that answered, when they were read
- * @param metadataVersion the finalized metadata.version level (0 when none is finalized)
+ * @param features       the finalized features' levels, metadata.version among them
  */
 public record KafkaState(Set<Integer> voters, int leader, Set<Integer> caughtUp, List<Integer> replacedVoters,
         Set<Integer> registered, Set<Integer> live, List<Partition> partitions, Integer clusterMinIsr,
-        int reassignments, Map<Integer, Disk> disks, int metadataVersion) {
+        int reassignments, Map<Integer, Disk> disks, Map<String, Integer> features) {
+
+    /** The finalized metadata.version level, 0 when none is. */
+    public int metadataVersion() {
+        return features.getOrDefault(METADATA_VERSION, 0);
+    }
 
     /**
      * A broker's log directory (one per pod: the data volume): bytes free and in all, and the bytes of each
@@ -105,13 +110,14 @@ public record KafkaState(Set<Integer> voters, int leader, Set<Integer> caughtUp,
                 partitions, minIsr == null || minIsr.value() == null ? null : Integer.valueOf(minIsr.value()),
                 kafka.await(reassignments, "listing reassignments").size(),
                 disks(kafka, kafka.await(disks, "reading the brokers")),
-                metadataVersion(kafka.await(features, "reading the finalized features")));
+                finalized(kafka.await(features, "reading the finalized features")));
     }
 
-    /** The finalized metadata.version level, 0 when none is. */
-    public static int metadataVersion(org.apache.kafka.clients.admin.FeatureMetadata features) {
-        var finalized = features.finalizedFeatures().get(METADATA_VERSION);
-        return finalized == null ? 0 : finalized.maxVersionLevel();
+    /** The finalized features' levels, by name. */
+    public static Map<String, Integer> finalized(org.apache.kafka.clients.admin.FeatureMetadata features) {
+        Map<String, Integer> levels = new TreeMap<>();
+        features.finalizedFeatures().forEach((name, range) -> levels.put(name, (int) range.maxVersionLevel()));
+        return levels;
     }
 
     /** The log directories of the brokers that answer; one that does not is left out, as it cannot take data. */

@@ -36,21 +36,21 @@ public record KafkaVersions(int finalized, Map<Integer, Integer> supported) {
                     .get(KafkaState.METADATA_VERSION);
             supported.put(node, range == null ? 0 : (int) range.maxVersion());
         });
-        return new KafkaVersions(KafkaState.metadataVersion(kafka.await(cluster, "reading the finalized features")),
-                supported);
+        return new KafkaVersions(KafkaState.finalized(kafka.await(cluster, "reading the finalized features"))
+                .getOrDefault(KafkaState.METADATA_VERSION, 0), supported);
     }
 
     /**
-     * Raises the finalized metadata.version to {@code level} ({@code name} in messages): Kafka first checks, without
-     * changing anything, that every registered node runs it, then makes the change. One-way.
+     * Raises finalized features to {@code levels} (metadata.version among them) in one update: Kafka first checks,
+     * without changing anything, that every registered node runs them, then makes the change. One-way.
      */
-    public static void raiseMetadataVersion(KafkaAccess kafka, int level, String name) {
-        Map<String, FeatureUpdate> update = Map.of(KafkaState.METADATA_VERSION,
-                new FeatureUpdate((short) level, FeatureUpdate.UpgradeType.UPGRADE));
+    public static void raise(KafkaAccess kafka, Map<String, Integer> levels) {
+        Map<String, FeatureUpdate> update = new TreeMap<>();
+        levels.forEach((name, level) -> update.put(name, new FeatureUpdate(level.shortValue(),
+                FeatureUpdate.UpgradeType.UPGRADE)));
         kafka.await(kafka.admin().updateFeatures(update, new UpdateFeaturesOptions().validateOnly(true)).all(),
-                "checking that every node runs metadata.version " + name);
-        kafka.await(kafka.admin().updateFeatures(update, new UpdateFeaturesOptions()).all(),
-                "raising metadata.version to " + name);
+                "checking that every node runs " + levels);
+        kafka.await(kafka.admin().updateFeatures(update, new UpdateFeaturesOptions()).all(), "raising " + levels);
     }
 
     /** "4.4", or "newer than 4.4 (level 35)" for a level no known release runs at most. */

@@ -1,6 +1,7 @@
 package common.kube;
 
 import common.cli.CommandFailure;
+import common.cluster.KafkaEndpoints;
 import common.cluster.KafkaManifests;
 import common.cluster.KraftQuorum;
 import common.cluster.Platform;
@@ -23,8 +24,9 @@ import java.util.concurrent.Executors;
 
 /** Reads what deploy decides from ({@link ObservedCluster}), with the deploy Role's get and list; writes nothing. */
 public final class ClusterObserver {
-    /** The most volumes looked for by name (a StatefulSet numbers its claims from 0 without gaps). */
-    private static final int MAX_CLAIMS = 64;
+    /** The StatefulSet controller's names for the data claims: {@code <claim template>-<pod>}. */
+    private static final java.util.regex.Pattern DATA_CLAIM = java.util.regex.Pattern.compile(
+            KafkaManifests.DATA_VOLUME + "-" + KafkaEndpoints.CLUSTER_NAME + "-\\d+");
 
     private final KubernetesClient client;
     private final KubernetesAccess access;
@@ -103,22 +105,20 @@ public final class ClusterObserver {
         }
     }
 
-    /** The data volumes data-kafka-0, data-kafka-1, ... as far as they go without a gap, whoever's they are. */
+    /**
+     * The data volumes data-kafka-0, data-kafka-1, ... by ordinal, whoever's they are, all of them: a gap (a volume
+     * deleted by hand) must not hide the ones after it (review R1).
+     */
     public List<PersistentVolumeClaim> claims() {
-        List<PersistentVolumeClaim> claims = new ArrayList<>();
-        for (String name : KafkaManifests.claimNames(MAX_CLAIMS)) {
-            try {
-                PersistentVolumeClaim claim = client.persistentVolumeClaims().inNamespace(namespace).withName(name)
-                        .get();
-                if (claim == null) {
-                    return claims;
-                }
-                claims.add(claim);
-            } catch (KubernetesClientException e) {
-                throw access.failure("reading the Kafka volumes", e);
-            }
+        try {
+            return client.persistentVolumeClaims().inNamespace(namespace).list().getItems().stream()
+                    .filter(claim -> DATA_CLAIM.matcher(claim.getMetadata().getName()).matches())
+                    .sorted(java.util.Comparator.comparingInt(claim -> KafkaEndpoints.ordinalOf(claim.getMetadata()
+                            .getName())))
+                    .toList();
+        } catch (KubernetesClientException e) {
+            throw access.failure("listing the Kafka volumes", e);
         }
-        return claims;
     }
 
     private List<Pod> pods() {
