@@ -97,8 +97,27 @@ class UpgradeTest {
         assertEquals(false, json.get("upgradeRolledNotFinalized"), json.toString());
     }
 
+    /**
+     * An image whose tag names one release and holds another (a mirror's mistake): the roll checks the broker it
+     * restarted, which runs 4.3, and stops before the next goes onto it.
+     */
     @Test
     @Order(4)
+    void aTagThatDoesNotHoldTheReleaseItNamesStopsTheRoll() throws Exception {
+        String mislabelled = "mirror.example.com/apache/kafka:4.4.0";
+        KafkaNodes.serveMislabelled(mislabelled, "4.3.2");
+        Scripts.Result stopped = deploy("--image", mislabelled, "--timeout", "300s");
+        assertEquals(1, stopped.exitCode(), stopped.toString());
+        assertTrue(stopped.stderr().matches("(?s)deploy: kafka-\\d restarted on " + mislabelled.replace(".", "\\.")
+                + " but runs Kafka 4\\.3, not 4\\.4; the roll stopped there\n"), stopped.stderr());
+        assertEquals(2, api.client().pods().inNamespace("kafka").list().getItems().stream().filter(pod -> !pod
+                .getMetadata().getLabels().get("controller-revision-hash").equals(api.client().apps().statefulSets()
+                        .inNamespace("kafka").withName("kafka").get().getStatus().getUpdateRevision())).count(),
+                "the other two brokers not restarted onto it");
+    }
+
+    @Test
+    @Order(5)
     void finalizeRaisesMetadataVersionOnceEveryNodeRunsTheNewRelease() throws Exception {
         Scripts.Result planned = deploy("--image", NEW, "--finalize", "--plan");
         assertEquals(4, planned.exitCode(), planned.toString());
@@ -127,7 +146,7 @@ class UpgradeTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void afterFinalizingTheOldReleaseIsRefusedWithNothingChanged() {
         String version = api.client().apps().statefulSets().inNamespace("kafka").withName("kafka").get()
                 .getMetadata().getResourceVersion();

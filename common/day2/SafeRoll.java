@@ -6,7 +6,9 @@ import common.cluster.KafkaEndpoints;
 import common.cluster.KafkaManifests;
 import common.kafka.ClusterDefaults;
 import common.kafka.KafkaAccess;
+import common.kafka.KafkaReleases;
 import common.kafka.KafkaState;
+import common.kafka.KafkaVersions;
 import common.kafka.PartitionHealth;
 import common.kafka.QuorumMembers;
 import common.kube.KubernetesAccess;
@@ -42,6 +44,8 @@ public final class SafeRoll {
     private static final long POLL_MILLIS = 500;
     private static final String RESUMED = "the next deploy goes on with the roll";
     private static final String REFUSED = "not rolled, the cluster is unhealthy";
+    /** Going on would put the next broker on the same image: a person must look first. */
+    private static final String WRONG_KAFKA = "the roll stopped there";
 
     private final KubernetesClient client;
     private final KubernetesAccess access;
@@ -93,7 +97,8 @@ public final class SafeRoll {
         } catch (CommandFailure stopped) {
             // Whatever stopped it (a deadline, Kafka or the API server not answering), the pods still outdated say
             // where to go on: the user needs to hear that more than which request was the last.
-            throw stopped.getMessage().contains(RESUMED) || stopped.getMessage().startsWith(REFUSED) ? stopped
+            throw stopped.getMessage().contains(RESUMED) || stopped.getMessage().startsWith(REFUSED)
+                    || stopped.getMessage().endsWith(WRONG_KAFKA) ? stopped
                     : new CommandFailure(stopped.getMessage() + "; " + RESUMED, stopped);
         }
     }
@@ -211,8 +216,30 @@ public final class SafeRoll {
         });
         await(deadline, "broker " + broker + " to register", () -> kafka.await(kafka.admin().describeCluster()
                 .nodes(), "reading the brokers").stream().map(Node::id).anyMatch(id -> id == broker) ? true : null);
+        requireRunsTheImagesKafka(kafka, broker);
         awaitPartitions(kafka, deadline, doing, broker, partition -> partition.isr().stream()
                 .noneMatch(node -> node.id() == broker), "to rejoin ISR", pod + " restarted but not back in sync");
+    }
+
+    /**
+     * A broker restarted onto an image whose tag names a known Kafka release must run that release (asked of the
+     * node: the highest metadata.version it supports): a tag that does not hold what it names stops the roll before
+     * the next broker goes onto it.
+     */
+    private void requireRunsTheImagesKafka(KafkaAccess kafka, int broker) {
+        StatefulSet current = statefulSet();
+        String image = current == null ? null : current.getSpec().getTemplate().getSpec().getContainers().get(0)
+                .getImage();
+        KafkaReleases.Release named = image == null ? null
+                : KafkaReleases.versionOfImage(image).flatMap(KafkaReleases::of).orElse(null);
+        if (named == null) {
+            return;
+        }
+        int runs = KafkaVersions.read(kafka, Set.of(broker)).supported().getOrDefault(broker, 0);
+        if (runs != named.level()) {
+            throw new CommandFailure(KafkaEndpoints.podName(broker) + " restarted on " + image + " but runs Kafka "
+                    + KafkaVersions.release(runs) + ", not " + named.line() + "; " + WRONG_KAFKA);
+        }
     }
 
     /**

@@ -43,13 +43,6 @@ public final class PortForwards implements AutoCloseable {
         int replicas = deployed.getSpec().getReplicas();
         List<Integer> busy = IntStream.range(0, replicas).map(i -> KafkaEndpoints.PORT_FORWARD_BASE + i)
                 .filter(port -> !free(port)).boxed().toList();
-        if (!busy.isEmpty()) {
-            String clusterId = KafkaManifests.environmentOf(deployed, "CLUSTER_ID");
-            if (clusterId == null || !clusterId.equals(clusterIdAt(busy))) {
-                throw new Busy("localhost:" + busy.get(0) + " is held by another program, not by a port-forward to "
-                        + "this Kafka cluster: stop it, or pass --bootstrap-server");
-            }
-        }
         List<LocalPortForward> opened = new ArrayList<>();
         int port = KafkaEndpoints.PORT_FORWARD_BASE;
         try {
@@ -60,10 +53,20 @@ public final class PortForwards implements AutoCloseable {
                             .portForward(KafkaEndpoints.PORT_FORWARD_PORT, InetAddress.getLoopbackAddress(), port));
                 }
             }
+            // Asked once the missing forwards are open: the metadata a held forward returns sends the client to
+            // every broker, and one not forwarded yet would hold the answer up.
+            String clusterId = KafkaManifests.environmentOf(deployed, "CLUSTER_ID");
+            if (!busy.isEmpty() && (clusterId == null || !clusterId.equals(clusterIdAt(busy)))) {
+                new PortForwards(opened, replicas).close();
+                throw new Busy("localhost:" + busy.get(0) + " is held by another program, not by a port-forward to "
+                        + "this Kafka cluster: stop it, or pass --bootstrap-server");
+            }
             return new PortForwards(opened, replicas);
         } catch (KubernetesClientException e) {
             new PortForwards(opened, replicas).close();
             throw access.failure("port-forwarding to the Kafka pods", e);
+        } catch (Busy heldByAnother) {
+            throw heldByAnother;
         } catch (RuntimeException e) {
             new PortForwards(opened, replicas).close();
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

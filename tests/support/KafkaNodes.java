@@ -39,6 +39,7 @@ public final class KafkaNodes implements AutoCloseable {
      */
     public static final java.util.Set<String> SERVED_VERSIONS = java.util.Set.of(common.cli.ToolVersion.KAFKA,
             "4.3.2");
+    private static final Map<String, String> MISLABELLED = new java.util.concurrent.ConcurrentHashMap<>();
     /** The Kafka server's classpath of each release, resolved once from Maven Central through JBang. */
     private static final Map<String, String> CLASSPATHS = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -558,17 +559,26 @@ public final class KafkaNodes implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    /** Whether the kubelet can pull this image: an official one of a release the harness runs. */
-    public static boolean pullable(String image) {
-        return common.kafka.KafkaReleases.versionOfImage(image).filter(SERVED_VERSIONS::contains).isPresent()
-                && image.startsWith("apache/kafka:");
+    /**
+     * From now on, a registry also serves {@code image}, holding Kafka {@code version} whatever its tag says (a
+     * mirror whose tag does not hold what it names).
+     */
+    public static void serveMislabelled(String image, String version) {
+        MISLABELLED.put(image, version);
     }
 
-    /** The classpath of the Kafka release node {@code node}'s pod template names in its image. */
+    /** Whether the kubelet can pull this image: an official one of a release the harness runs, or a mislabelled one. */
+    public static boolean pullable(String image) {
+        return MISLABELLED.containsKey(image) || image.startsWith("apache/kafka:")
+                && common.kafka.KafkaReleases.versionOfImage(image).filter(SERVED_VERSIONS::contains).isPresent();
+    }
+
+    /** The classpath of the Kafka release node {@code node}'s pod template runs: the one its image holds. */
     private String classpath(int node) {
         String image = templates[node].getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
-        String version = common.kafka.KafkaReleases.versionOfImage(image).orElseThrow(() ->
-                new IllegalStateException("no Kafka version in the image " + image));
+        String version = MISLABELLED.containsKey(image) ? MISLABELLED.get(image)
+                : common.kafka.KafkaReleases.versionOfImage(image).orElseThrow(() ->
+                        new IllegalStateException("no Kafka version in the image " + image));
         return CLASSPATHS.computeIfAbsent(version, release -> resolveClasspath("org.apache.kafka:kafka_2.13:"
                 + release, "org.apache.kafka:kafka-clients:" + release, LOG4J));
     }
