@@ -93,12 +93,7 @@ class GrowInPlaceTest {
                 heldSinceDev.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
             }
         }
-        if (model != null) {
-            model.close();
-        }
-        if (nodes != null) {
-            nodes.close();
-        }
+        ClusterModel.stop(model, nodes);
     }
 
     @SuppressWarnings("unchecked")

@@ -106,12 +106,7 @@ class RollingRestartTest {
 
     @AfterAll
     void stop() throws Exception {
-        if (model != null) {
-            model.close();
-        }
-        if (nodes != null) {
-            nodes.close();
-        }
+        ClusterModel.stop(model, nodes);
     }
 
     private Scripts.Result deploy(String... args) {

@@ -59,29 +59,20 @@ class UpgradeTest {
 
     @AfterAll
     void stop() throws Exception {
-        if (model != null) {
-            model.close();
-        }
-        if (nodes != null) {
-            nodes.close();
-        }
+        ClusterModel.stop(model, nodes);
     }
 
     @Test
     @Order(1)
     void verifyNamesTheReleaseEachNodeRuns() {
-        Map<String, Object> json = verify();
-        assertEquals(Map.of("0", "4.3", "1", "4.3", "2", "4.3"), json.get("kafkaVersions"), json.toString());
-        assertEquals("4.3-IV0", json.get("metadataVersion"), json.toString());
+        verifyEveryNodeRuns("4.3", "4.3-IV0");
     }
 
     @Test
     @Order(2)
     void aRollOntoTheNewReleaseKeepsTheFinalizedMetadataVersion() throws Exception {
         rollTo(NEW);
-        Map<String, Object> json = verify();
-        assertEquals(Map.of("0", "4.4", "1", "4.4", "2", "4.4"), json.get("kafkaVersions"), json.toString());
-        assertEquals("4.3-IV0", json.get("metadataVersion"), "unchanged by the roll: " + json);
+        Map<String, Object> json = verifyEveryNodeRuns("4.4", "4.3-IV0"); // unchanged by the roll
         assertEquals(true, json.get("upgradeRolledNotFinalized"), json.toString());
         Scripts.Result line = run("verify.java");
         assertTrue(line.stdout().contains("metadata.version 4.3-IV0 not raised to 4.4-IV2 yet (rolled, not "
@@ -92,8 +83,7 @@ class UpgradeTest {
     @Order(3)
     void beforeFinalizingTheOldReleaseCanComeBack() throws Exception {
         rollTo(OLD);
-        Map<String, Object> json = verify();
-        assertEquals(Map.of("0", "4.3", "1", "4.3", "2", "4.3"), json.get("kafkaVersions"), json.toString());
+        Map<String, Object> json = verifyEveryNodeRuns("4.3", "4.3-IV0");
         assertEquals(false, json.get("upgradeRolledNotFinalized"), json.toString());
     }
 
@@ -172,6 +162,14 @@ class UpgradeTest {
             writer.assertEveryAcknowledgedRecordIsThere();
         }
         model.check();
+    }
+
+    /** verify --json: every node on {@code release}, the cluster at {@code metadataVersion}. */
+    private Map<String, Object> verifyEveryNodeRuns(String release, String metadataVersion) {
+        Map<String, Object> json = verify();
+        assertEquals(Map.of("0", release, "1", release, "2", release), json.get("kafkaVersions"), json.toString());
+        assertEquals(metadataVersion, json.get("metadataVersion"), json.toString());
+        return json;
     }
 
     private Map<String, Object> verify() {

@@ -199,6 +199,16 @@ public final class ClusterModel implements AutoCloseable {
     }
 
 
+    /** Stops the model, then the nodes it ran; either may be null (a test class whose start failed part-way). */
+    public static void stop(ClusterModel model, KafkaNodes nodes) throws InterruptedException {
+        if (model != null) {
+            model.close();
+        }
+        if (nodes != null) {
+            nodes.close();
+        }
+    }
+
     /** Fails the test if the model itself broke. */
     public void check() {
         if (failure != null) {
