@@ -381,8 +381,8 @@ class DeployPlanTest {
         assertEquals(numbered, plan.lines());
     }
 
-    private static final KafkaReleases.Release DEFAULT_RELEASE = KafkaReleases.of(KafkaReleases.versionOfImage(
-            KafkaManifests.DEFAULT_IMAGE).orElseThrow()).orElseThrow();
+    private static final KafkaReleases.Release DEFAULT_RELEASE = KafkaReleases.ofImage(KafkaManifests.DEFAULT_IMAGE)
+            .orElseThrow();
 
     private static DeployPlan plan(DeployPlanner.Request request, ObservedCluster observed) {
         return new DeployPlanner(request, observed, SERIALIZATION).plan();

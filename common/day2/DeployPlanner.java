@@ -539,7 +539,7 @@ public final class DeployPlanner {
 
     /** The release the image's tag names, or null (another image, a digest, a release not known here). */
     private KafkaReleases.Release targetRelease() {
-        return KafkaReleases.versionOfImage(manifests.image()).flatMap(KafkaReleases::of).orElse(null);
+        return KafkaReleases.ofImage(manifests.image()).orElse(null);
     }
 
     /**

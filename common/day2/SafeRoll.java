@@ -51,6 +51,9 @@ public final class SafeRoll {
     private final KubernetesAccess access;
     private final String namespace;
     private final Progress progress;
+    /** The template's image, read once per roll, and the Kafka release it names (null: not known here). */
+    private String image;
+    private KafkaReleases.Release target;
 
     public SafeRoll(KubernetesClient client, KubernetesAccess access, String namespace, Progress progress) {
         this.client = client;
@@ -93,6 +96,10 @@ public final class SafeRoll {
      */
     public void roll(KafkaAccess kafka, List<Integer> outdated, boolean force, long deadline) {
         try {
+            StatefulSet template = statefulSet();
+            image = template == null ? null : template.getSpec().getTemplate().getSpec().getContainers().get(0)
+                    .getImage();
+            target = image == null ? null : KafkaReleases.ofImage(image).orElse(null);
             restartInOrder(kafka, outdated, force, deadline);
         } catch (CommandFailure stopped) {
             // Whatever stopped it (a deadline, Kafka or the API server not answering), the pods still outdated say
@@ -227,18 +234,13 @@ public final class SafeRoll {
      * the next broker goes onto it.
      */
     private void requireRunsTheImagesKafka(KafkaAccess kafka, int broker) {
-        StatefulSet current = statefulSet();
-        String image = current == null ? null : current.getSpec().getTemplate().getSpec().getContainers().get(0)
-                .getImage();
-        KafkaReleases.Release named = image == null ? null
-                : KafkaReleases.versionOfImage(image).flatMap(KafkaReleases::of).orElse(null);
-        if (named == null) {
+        if (target == null) {
             return;
         }
-        int runs = KafkaVersions.read(kafka, Set.of(broker)).supported().getOrDefault(broker, 0);
-        if (runs != named.level()) {
+        int runs = KafkaVersions.supportedBy(kafka, broker);
+        if (runs != target.level()) {
             throw new CommandFailure(KafkaEndpoints.podName(broker) + " restarted on " + image + " but runs Kafka "
-                    + KafkaVersions.release(runs) + ", not " + named.line() + "; " + WRONG_KAFKA);
+                    + KafkaVersions.release(runs) + ", not " + target.line() + "; " + WRONG_KAFKA);
         }
     }
 

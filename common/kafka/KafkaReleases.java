@@ -44,6 +44,11 @@ public final class KafkaReleases {
         return official.matches() ? Optional.of(official.group(1)) : Optional.empty();
     }
 
+    /** The release an official image's tag names; empty for another image or tag, or a release not known here. */
+    public static Optional<Release> ofImage(String image) {
+        return versionOfImage(image).flatMap(KafkaReleases::of);
+    }
+
     /** The release of a version "X.Y.Z"; empty when this tool does not know it. */
     public static Optional<Release> of(String version) {
         Matcher parts = VERSION.matcher(version);

@@ -31,11 +31,7 @@ public record KafkaVersions(int finalized, Map<Integer, Integer> supported) {
                     .featureMetadata());
         }
         Map<Integer, Integer> supported = new TreeMap<>();
-        perNode.forEach((node, features) -> {
-            var range = kafka.await(features, "reading node " + node + "'s features").supportedFeatures()
-                    .get(KafkaState.METADATA_VERSION);
-            supported.put(node, range == null ? 0 : (int) range.maxVersion());
-        });
+        perNode.forEach((node, features) -> supported.put(node, highestSupported(kafka, node, features)));
         return new KafkaVersions(KafkaState.finalized(kafka.await(cluster, "reading the finalized features"))
                 .getOrDefault(KafkaState.METADATA_VERSION, 0), supported);
     }
@@ -51,6 +47,18 @@ public record KafkaVersions(int finalized, Map<Integer, Integer> supported) {
         kafka.await(kafka.admin().updateFeatures(update, new UpdateFeaturesOptions().validateOnly(true)).all(),
                 "checking that every node runs " + levels);
         kafka.await(kafka.admin().updateFeatures(update, new UpdateFeaturesOptions()).all(), "raising " + levels);
+    }
+
+    /** The highest metadata.version one node runs, asked of that node. */
+    public static int supportedBy(KafkaAccess kafka, int node) {
+        return highestSupported(kafka, node, kafka.admin().describeFeatures(new DescribeFeaturesOptions().nodeId(node))
+                .featureMetadata());
+    }
+
+    private static int highestSupported(KafkaAccess kafka, int node, KafkaFuture<FeatureMetadata> features) {
+        var range = kafka.await(features, "reading node " + node + "'s features").supportedFeatures()
+                .get(KafkaState.METADATA_VERSION);
+        return range == null ? 0 : range.maxVersion();
     }
 
     /** "4.4", or "newer than 4.4 (level 35)" for a level no known release runs at most. */
