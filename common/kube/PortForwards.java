@@ -123,11 +123,13 @@ public final class PortForwards implements AutoCloseable {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ports.stream().map(port -> "localhost:" + port)
                 .collect(java.util.stream.Collectors.joining(",")));
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000);
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000);
+        // Every connection through a forward is a new WebSocket through the API server: on a busy one (seen in CI
+        // while two brokers were starting) the bootstrap and the node together took more than 4 s.
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         props.put(AdminClientConfig.CLIENT_ID_CONFIG, KafkaManifests.MANAGED_BY);
         try (Admin admin = Admin.create(props)) {
-            return admin.describeCluster().clusterId().get(4, TimeUnit.SECONDS);
+            return admin.describeCluster().clusterId().get(11, TimeUnit.SECONDS);
         } catch (Exception notKafka) {
             return null;
         }
