@@ -11,7 +11,10 @@
 //DEPS io.fabric8:kubernetes-httpclient-jdk:8.0.0
 //DEPS org.apache.kafka:kafka-clients:4.4.0
 //DEPS org.slf4j:slf4j-simple:2.0.20
+//DEPS org.bouncycastle:bcpkix-jdk18on:1.87
 //SOURCES common/*.java common/*/*.java
+// Only deploy makes certificates: the other commands keep Bouncy Castle off their class path.
+//SOURCES common/cluster/certificates/*.java
 
 import common.cli.BootstrapServerOption;
 import common.cli.Cli;
@@ -26,7 +29,10 @@ import common.cli.ProfileParameter;
 import common.cli.Progress;
 import common.cli.ToolVersion;
 import common.cluster.AccessRules;
+import common.cli.SecurityParameter;
 import common.cluster.ClusterProfile;
+import common.cluster.ClusterSecurity;
+import common.cluster.certificates.CredentialSecrets;
 import common.cluster.KafkaManifests;
 import common.cluster.Platform;
 import common.day2.DeployLease;
@@ -93,6 +99,10 @@ public class deploy implements Callable<Integer> {
             description = "Storage class of the volumes (default: the cluster's).")
     String storageClass;
 
+    @Option(names = "--security", paramLabel = "MODE", converter = SecurityParameter.class,
+            description = "tls (TLS, SCRAM, ACLs) or none (default: none, or as deployed).")
+    ClusterSecurity security;
+
     @Option(names = "--client-namespaces", paramLabel = "LIST",
             description = "prod: only these namespaces' pods reach Kafka ('*': any).")
     String clientNamespaces;
@@ -100,7 +110,8 @@ public class deploy implements Callable<Integer> {
     @Mixin
     ClusterDomainOption clusterDomain;
 
-    @Option(names = "--openshift", description = "Leave the pods' uid/gid to OpenShift (else detected).")
+    // Rarely needed, and --help stays within 30 lines: the README documents these two.
+    @Option(names = "--openshift", hidden = true, description = "Leave the pods' uid/gid to OpenShift (else detected).")
     boolean openshift;
 
     @Option(names = "--dry-run", description = "Print the objects as YAML instead of applying them.")
@@ -124,7 +135,7 @@ public class deploy implements Callable<Integer> {
     @Option(names = "--recreate", description = "Delete and redeploy what cannot change in place (data lost).")
     boolean recreate;
 
-    @Option(names = "--adopt", description = "Take over objects with these names that another tool made.")
+    @Option(names = "--adopt", hidden = true, description = "Take over objects with these names that another tool made.")
     boolean adopt;
 
     @Option(names = "--restart", description = "Restart every broker (prod: one at a time, when safe).")
@@ -170,7 +181,8 @@ public class deploy implements Callable<Integer> {
         }
         KafkaManifests manifests = withValidReplicas(new KafkaManifests(profile, namespace.get(), validImage(),
                 validStorageSize(), validStorageClass()).withClusterDomain(clusterDomain.get()))
-                .withClientNamespaces(validClientNamespaces());
+                .withClientNamespaces(validClientNamespaces())
+                .withSecurity(security != null ? security : profile.security);
         requireUserNamespace();
         if (planOnly && (dryRun || delete)) {
             throw new ParameterException(spec.commandLine(), "--plan shows what a deploy would do on the live "
@@ -199,7 +211,7 @@ public class deploy implements Callable<Integer> {
         long start = System.nanoTime();
         // Kafka reached directly is read while Kubernetes is, when the plan will likely need it (prod's safe roll
         // checks it): the two wait on different servers.
-        try (KafkaStateInBackground early = kafka.direct() && profile.safeRoll && !noWait
+        try (KafkaStateInBackground early = kafka.given() && profile.safeRoll && !noWait
                 ? KafkaStateInBackground.start(() -> connect(null, null, deadline)) : null) {
             KubernetesAccess access = context.configure();
             try (KubernetesClient client = access.client()) {
@@ -230,7 +242,8 @@ public class deploy implements Callable<Integer> {
             KafkaStateInBackground early, long deadline) {
         ObservedCluster observed = new ClusterObserver(client, access, namespace.get()).observe(rendered, openshift);
         DeployPlanner.Request request = new DeployPlanner.Request(rendered, replicas, storageSize, storageClass,
-                recreate, restart ? Instant.now().toString() : null, deleteData, noWait, adopt, finalizeVersion);
+                recreate, restart ? Instant.now().toString() : null, deleteData, noWait, adopt, finalizeVersion,
+                security);
         KubernetesSerialization serialization = client.getKubernetesSerialization();
         DeployPlanner planner = new DeployPlanner(request, observed, serialization);
         if (planner.needsKafka()) {
@@ -251,7 +264,9 @@ public class deploy implements Callable<Integer> {
         DeployPlan plan = planned.plan();
         DeployRun.Result result = new DeployRun(client, access, namespace.get(), output,
                 time -> kafka.connect(namespace.get(), client, access, time), force, deadline,
-                timeout != null ? Duration.ZERO : profile.readyTimeout, limit, plan).carryOut(plan, planned.observed());
+                timeout != null ? Duration.ZERO : profile.readyTimeout, limit, plan,
+                (manifests, names, existing) -> CredentialSecrets.make(manifests, names, existing, Instant.now()))
+                .carryOut(plan, planned.observed());
         // A plan waits only for what is not Ready yet: otherwise every broker was Ready when observed.
         Integer ready = result.ready() != null || noWait ? result.ready()
                 : Integer.valueOf(plan.manifests().replicas());
@@ -292,6 +307,7 @@ public class deploy implements Callable<Integer> {
                 + (deletedVolumes.isEmpty() ? "" : "; " + count(deletedVolumes.size(), "volume") + " deleted")
                 + (result.restarted() == 0 ? "" : "; rolled " + result.restarted())
                 + (result.metadataVersion() == null ? "" : "; metadata.version " + result.metadataVersion())
+                + (result.secretsCreated() == 0 ? "" : "; " + count(result.secretsCreated(), "Secret") + " made")
                 + (ready == null ? "" : "; " + ready + "/" + manifests.replicas()
                         + " brokers ready in " + RolloutWait.seconds(elapsedNanos))
                 + "; bootstrap " + connection;
@@ -307,6 +323,8 @@ public class deploy implements Callable<Integer> {
         facts.put("deletedVolumes", deletedVolumes);
         facts.put("restarted", result.restarted());
         facts.put("metadataVersion", result.metadataVersion());
+        facts.put("security", manifests.security().id());
+        facts.put("secretsCreated", result.secretsCreated());
         facts.put("brokers", manifests.replicas());
         facts.put("ready", ready);
         facts.put("connection", connection);

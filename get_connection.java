@@ -23,6 +23,7 @@ import common.cli.Output;
 import common.cli.ToolVersion;
 import common.cluster.KafkaEndpoints;
 import common.kube.KubernetesAccess;
+import common.kube.AdminCredentials;
 import common.kube.PortForwards;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
@@ -70,7 +71,8 @@ public class get_connection implements Callable<Integer> {
         KubernetesAccess access = context.configure();
         try (KubernetesClient client = access.client();
                 PortForwards forwards = Deadline.run("get_connection", OPEN_TIMEOUT,
-                        () -> PortForwards.open(client, access, namespace.get()))) {
+                        () -> PortForwards.open(client, access, namespace.get(),
+                                AdminCredentials.read(client, access, namespace.get())))) {
             print(forwards.bootstrap());
             if (!forwards.reused()) {
                 holdUntilInterrupted();

@@ -83,7 +83,8 @@ class DeployApplyTest {
         assertEquals(0, result.exitCode(), result.toString());
         Map<String, Object> json = JsonResult.parse(result);
         assertEquals(List.of("status", "profile", "namespace", "objects", "votersAdded", "brokersRemoved",
-                "keptVolumes", "deletedVolumes", "restarted", "metadataVersion", "brokers", "ready", "connection",
+                "keptVolumes", "deletedVolumes", "restarted", "metadataVersion", "security", "secretsCreated",
+                "brokers", "ready", "connection",
                 "elapsedMs"),
                 List.copyOf(json.keySet()));
         assertEquals("ok", json.get("status"));

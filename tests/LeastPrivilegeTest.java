@@ -76,6 +76,16 @@ class LeastPrivilegeTest {
     }
 
     @Test
+    void aSecureDeployMakesItsSecretsUnderTheDeployRole() {
+        namespaceExists("secure");
+        grant(AccessRules.deployRole("secure"));
+        Scripts.Result first = run("deploy.java", "prod", "-n", "secure", "--security", "tls", "--no-wait");
+        assertEquals(0, first.exitCode(), first + "\nrequests: " + made());
+        assertEquals(List.of(), refused());
+        assertTrue(first.stdout().contains("; 5 Secrets made;"), first.stdout());
+    }
+
+    @Test
     void creatingTheNamespaceIsTheOneClusterWideRight() {
         grant(AccessRules.deployRole("fresh"));
         Scripts.Result refusedRun = run("deploy.java", "-n", "fresh", "--no-wait");
@@ -207,6 +217,8 @@ class LeastPrivilegeTest {
         used.add(new ResourceRequest("get", "", "pods", null, "any", "kafka-0"));
         used.add(new ResourceRequest("delete", "", "pods", null, "any", "kafka-0"));
         used.add(new ResourceRequest("create", "", "pods", "eviction", "any", "kafka-0"));
+        // Marking the app user's Secret once its ACLs are in Kafka: by SecureClusterTest, under the same Role.
+        used.add(new ResourceRequest("patch", "", "secrets", null, "any", "learnflow"));
         for (HasMetadata role : AccessRules.all("any")) {
             List<PolicyRule> rules = role instanceof Role r ? r.getRules() : ((ClusterRole) role).getRules();
             for (PolicyRule rule : rules) {

@@ -63,7 +63,7 @@ class QuorumGrowthTest {
                 null), Map.of(), 1);
         nodes.endFormation();
         // One deadline for every step of this class, as one deploy run has.
-        kafka = KafkaAccess.direct(nodes.clientAddress(0), Duration.ofMinutes(5));
+        kafka = KafkaAccess.direct(nodes.clientAddress(0), Duration.ofMinutes(5), Map.of());
         try (Admin admin = nodes.admin(nodes.clientAddress(0))) {
             // A topic as dev made it: one copy, on broker 0.
             admin.createTopics(List.of(new NewTopic(TOPIC, Map.of(0, List.of(0), 1, List.of(0)))

@@ -9,7 +9,8 @@
 //DEPS io.fabric8:kubernetes-server-mock:8.0.0
 //DEPS org.apache.kafka:kafka-clients:4.4.0
 //DEPS org.slf4j:slf4j-nop:2.0.20
-//SOURCES ../common/*.java ../common/*/*.java
+//DEPS org.bouncycastle:bcpkix-jdk18on:1.87
+//SOURCES ../common/*.java ../common/*/*.java ../common/cluster/certificates/*.java
 //SOURCES support/Scripts.java support/ApiServer.java support/KafkaNodes.java support/ResourceRequest.java
 //SOURCES support/RbacPolicy.java support/ContainerFilesystem.java support/PodUser.java support/PortForwardPorts.java
 //SOURCES support/PodPortForward.java

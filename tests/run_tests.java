@@ -12,7 +12,8 @@
 //DEPS org.slf4j:slf4j-nop:2.0.20
 //DEPS com.knuddels:jtokkit:1.1.0
 //DEPS io.modelcontextprotocol.sdk:mcp:2.1.0
-//SOURCES ../common/*.java ../common/*/*.java
+//DEPS org.bouncycastle:bcpkix-jdk18on:1.87
+//SOURCES ../common/*.java ../common/*/*.java ../common/cluster/certificates/*.java
 //SOURCES *Test.java *Contract.java support/*.java
 
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;

@@ -2,9 +2,11 @@ package common.cli;
 
 import common.cluster.KafkaEndpoints;
 import common.kafka.KafkaAccess;
+import common.kube.AdminCredentials;
 import common.kube.KubernetesAccess;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,6 +40,14 @@ public class BootstrapServerOption {
         bootstrapServer = value;
     }
 
+    private java.nio.file.Path commandConfig;
+
+    @Option(names = "--command-config", paramLabel = "FILE",
+            description = "Kafka client properties for --bootstrap-server (TLS, SASL).")
+    void setCommandConfig(java.nio.file.Path file) {
+        commandConfig = file;
+    }
+
     public boolean given() {
         return bootstrapServer != null;
     }
@@ -47,13 +57,34 @@ public class BootstrapServerOption {
         return bootstrapServer != null || KafkaAccess.insideKubernetes();
     }
 
+    /** Kafka's own client settings from --command-config (as kafka-topics.sh reads them), or none. */
+    private Map<String, Object> commandConfig() {
+        if (commandConfig == null) {
+            return Map.of();
+        }
+        if (bootstrapServer == null) {
+            throw new ParameterException(command.commandLine(), "--command-config configures the client of "
+                    + "--bootstrap-server: give both (through Kubernetes the tool finds its own credentials)");
+        }
+        java.util.Properties properties = new java.util.Properties();
+        try (var reader = java.nio.file.Files.newBufferedReader(commandConfig)) {
+            properties.load(reader);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new CommandFailure("cannot read --command-config " + commandConfig + ": " + e.getMessage());
+        }
+        Map<String, Object> settings = new java.util.LinkedHashMap<>();
+        properties.forEach((key, value) -> settings.put(key.toString(), value));
+        return settings;
+    }
+
     /** Connects; {@code client} and {@code access} are used only when Kafka must be reached through Kubernetes. */
     public KafkaAccess connect(String namespace, KubernetesClient client, KubernetesAccess access, Duration timeout) {
         if (bootstrapServer != null) {
-            return KafkaAccess.direct(bootstrapServer, timeout);
+            return KafkaAccess.direct(bootstrapServer, timeout, commandConfig());
         }
         if (KafkaAccess.insideKubernetes()) {
-            return KafkaAccess.direct(KafkaEndpoints.podLocalBootstrap(namespace), timeout);
+            return KafkaAccess.direct(KafkaEndpoints.podLocalBootstrap(namespace), timeout, client == null
+                    ? Map.of() : AdminCredentials.read(client, access, namespace));
         }
         return KafkaAccess.portForwarded(client, access, namespace, timeout);
     }

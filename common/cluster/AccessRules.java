@@ -54,6 +54,13 @@ public final class AccessRules {
         // A new cluster's first voters (KraftQuorum.FORMATION), deleted once the quorum has formed.
         rules.add(rule(CORE, List.of("configmaps"), "get", "create", "delete"));
         rules.add(rule(CORE, List.of("events"), "list"));
+        // A secure cluster's certificates and passwords: made once (create cannot be limited to names), read and
+        // marked by name only.
+        rules.add(new PolicyRuleBuilder(rule(CORE, List.of("secrets"), "get"))
+                .withResourceNames(ClusterCredentials.secretNames()).build());
+        rules.add(rule(CORE, List.of("secrets"), "create"));
+        rules.add(new PolicyRuleBuilder(rule(CORE, List.of("secrets"), "patch"))
+                .withResourceNames(ClusterCredentials.APP_SECRET).build());
         // One deploy at a time (DeployLease).
         rules.add(rule("coordination.k8s.io", List.of("leases"), "get", "create", "delete"));
         return role(DEPLOY_ROLE, namespace, rules);
@@ -73,7 +80,10 @@ public final class AccessRules {
                 rule(CORE, List.of("pods/portforward"), "get", "create"),
                 // verify says when a first-start formation is still open (KraftQuorum.FORMATION): that one only.
                 new PolicyRuleBuilder(rule(CORE, List.of("configmaps"), "get"))
-                        .withResourceNames(KraftQuorum.FORMATION).build());
+                        .withResourceNames(KraftQuorum.FORMATION).build(),
+                // A secure cluster: the tool signs in as its admin user, trusting the cluster's CA.
+                new PolicyRuleBuilder(rule(CORE, List.of("secrets"), "get"))
+                        .withResourceNames(ClusterCredentials.ADMIN_SECRET, ClusterCredentials.CA_CERT_SECRET).build());
     }
 
     private static Role role(String name, String namespace, List<PolicyRule> rules) {

@@ -7,8 +7,10 @@ import java.util.stream.Collectors;
 
 /** Everything that differs between a development and a production cluster, in one place. */
 public enum ClusterProfile {
-    DEV(1, false, "512Mi", "500m", "-Xmx256m -Xms256m", 1, "1Gi", Duration.ofSeconds(60), false, false),
-    PROD(3, true, "2Gi", "1", "-Xmx1g -Xms1g", 2, "10Gi", Duration.ofSeconds(120), true, true);
+    DEV(1, false, "512Mi", "500m", "-Xmx256m -Xms256m", 1, "1Gi", Duration.ofSeconds(60), false, false,
+            ClusterSecurity.NONE),
+    PROD(3, true, "2Gi", "1", "-Xmx1g -Xms1g", 2, "10Gi", Duration.ofSeconds(120), true, true,
+            ClusterSecurity.NONE);
 
     /** Brokers, each also a KRaft controller, unless --replicas asks for more. */
     public final int replicas;
@@ -33,9 +35,12 @@ public enum ClusterProfile {
      * port-forward listener; dev stays open for quick local work.
      */
     public final boolean isolatedNetwork;
+    /** A new cluster's listeners, unless --security says otherwise (a deployed cluster keeps its own). */
+    public final ClusterSecurity security;
 
     ClusterProfile(int replicas, boolean scalable, String memory, String cpu, String heapOptions, int minInsyncReplicas,
-            String storageSize, Duration readyTimeout, boolean safeRoll, boolean isolatedNetwork) {
+            String storageSize, Duration readyTimeout, boolean safeRoll, boolean isolatedNetwork,
+            ClusterSecurity security) {
         this.replicas = replicas;
         this.scalable = scalable;
         this.memory = memory;
@@ -46,6 +51,7 @@ public enum ClusterProfile {
         this.readyTimeout = readyTimeout;
         this.safeRoll = safeRoll;
         this.isolatedNetwork = isolatedNetwork;
+        this.security = security;
     }
 
     /**

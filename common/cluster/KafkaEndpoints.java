@@ -12,6 +12,8 @@ public final class KafkaEndpoints {
     public static final String CLIENT_SERVICE = CLUSTER_NAME;
     /** The headless Service that gives each pod its own DNS name (brokers and controllers address each other by it). */
     public static final String HEADLESS_SERVICE = CLUSTER_NAME + "-headless";
+    /** A secure cluster's replication listener (mutual TLS between brokers), apart from the clients'. */
+    public static final int REPLICATION_PORT = 9091;
     public static final int CLIENT_PORT = 9092;
     public static final int CONTROLLER_PORT = 9093;
     /** Container port of the listener that advertises {@code localhost:<PORT_FORWARD_BASE + ordinal>}, used through port-forwards. */

@@ -93,6 +93,7 @@ public final class KafkaManifests {
     private final KraftQuorum quorum;
     /** The namespaces whose pods may reach the client port (prod); empty: every pod; null: not asked (every pod). */
     private final List<String> clientNamespaces;
+    private final ClusterSecurity security;
 
     /**
      * For Kubernetes with the default cluster domain, and a new cluster's dynamic quorum.
@@ -104,12 +105,12 @@ public final class KafkaManifests {
             String storageClass) {
         this(profile, profile.replicas, namespace, image, storageSize == null ? profile.storageSize : storageSize,
                 storageClass, KafkaEndpoints.DEFAULT_CLUSTER_DOMAIN, Platform.KUBERNETES, null, KraftQuorum.DYNAMIC,
-                null);
+                null, profile.security);
     }
 
     private KafkaManifests(ClusterProfile profile, int replicas, String namespace, String image, String storageSize,
             String storageClass, String clusterDomain, Platform platform, String restartMarker,
-            KraftQuorum quorum, List<String> clientNamespaces) {
+            KraftQuorum quorum, List<String> clientNamespaces, ClusterSecurity security) {
         this.profile = profile;
         this.replicas = replicas;
         this.namespace = namespace;
@@ -121,30 +122,31 @@ public final class KafkaManifests {
         this.restartMarker = restartMarker;
         this.quorum = quorum;
         this.clientNamespaces = clientNamespaces;
+        this.security = security;
     }
 
     /** The same cluster for a Kubernetes whose DNS domain is not cluster.local. */
     public KafkaManifests withClusterDomain(String domain) {
         return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, domain, platform,
-                restartMarker, quorum, clientNamespaces);
+                restartMarker, quorum, clientNamespaces, security);
     }
 
     /** The same cluster for another platform (OpenShift assigns the pods' ids). */
     public KafkaManifests withPlatform(Platform target) {
         return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, clusterDomain, target,
-                restartMarker, quorum, clientNamespaces);
+                restartMarker, quorum, clientNamespaces, security);
     }
 
     /** The same cluster with volumes of another size (a deployed cluster's claim template cannot change). */
     public KafkaManifests withStorageSize(String size) {
         return new KafkaManifests(profile, replicas, namespace, image, size, storageClass, clusterDomain, platform,
-                restartMarker, quorum, clientNamespaces);
+                restartMarker, quorum, clientNamespaces, security);
     }
 
     /** The same cluster with volumes of another storage class (null: the cluster's default). */
     public KafkaManifests withStorageClass(String storageClassName) {
         return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClassName, clusterDomain,
-                platform, restartMarker, quorum, clientNamespaces);
+                platform, restartMarker, quorum, clientNamespaces, security);
     }
 
     /**
@@ -154,7 +156,22 @@ public final class KafkaManifests {
     public KafkaManifests withClientNamespaces(List<String> namespaces) {
         return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, clusterDomain,
                 platform, restartMarker, quorum, namespaces == null ? null : namespaces.stream().sorted().distinct()
-                        .filter(name -> !name.equals(namespace)).toList());
+                        .filter(name -> !name.equals(namespace)).toList(), security);
+    }
+
+    /** The same cluster with other listeners' security (see {@link ClusterSecurity}). */
+    public KafkaManifests withSecurity(ClusterSecurity kind) {
+        return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, clusterDomain,
+                platform, restartMarker, quorum, clientNamespaces, kind);
+    }
+
+    public ClusterSecurity security() {
+        return security;
+    }
+
+    /** The cluster's DNS domain. */
+    public String clusterDomain() {
+        return clusterDomain;
     }
 
     /** What was asked of the client port: see {@link #withClientNamespaces}. */
@@ -184,19 +201,19 @@ public final class KafkaManifests {
      */
     public KafkaManifests withRestartMarker(String marker) {
         return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, clusterDomain, platform,
-                marker, quorum, clientNamespaces);
+                marker, quorum, clientNamespaces, security);
     }
 
     /** The same cluster with the given quorum (a deployed cluster keeps the one it was formatted with). */
     public KafkaManifests withQuorum(KraftQuorum kind) {
         return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, clusterDomain, platform,
-                restartMarker, kind, clientNamespaces);
+                restartMarker, kind, clientNamespaces, security);
     }
 
     /** The same cluster with another broker count ({@link ClusterProfile#validReplicas} says which it may have). */
     public KafkaManifests withReplicas(int count) {
         return new KafkaManifests(profile, profile.validReplicas(count), namespace, image, storageSize, storageClass,
-                clusterDomain, platform, restartMarker, quorum, clientNamespaces);
+                clusterDomain, platform, restartMarker, quorum, clientNamespaces, security);
     }
 
     public KraftQuorum quorum() {
@@ -343,8 +360,7 @@ public final class KafkaManifests {
                 .withSecurityContext(podSecurityContext())
                 .withAffinity(profile.highlyAvailable() ? spreadAcrossNodes() : null)
                 .withContainers(kafkaContainer())
-                .withVolumes(SCRATCH_VOLUMES.keySet().stream().map(name -> new VolumeBuilder().withName(name)
-                        .withNewEmptyDir().endEmptyDir().build()).toList())
+                .withVolumes(volumes())
                 .endSpec()
                 .endTemplate()
                 .withVolumeClaimTemplates(dataVolumeClaim())
@@ -364,7 +380,7 @@ public final class KafkaManifests {
 
     /** Who may reach the Kafka pods: see {@link KafkaNetworkPolicy}. */
     public NetworkPolicy networkPolicy() {
-        return KafkaNetworkPolicy.render(namespace, labels(), clientNamespaces);
+        return KafkaNetworkPolicy.render(namespace, labels(), clientNamespaces, security);
     }
 
     /**
@@ -438,10 +454,7 @@ public final class KafkaManifests {
                 .withImage(image)
                 .withCommand("/bin/sh", "-c", startScript())
                 .withEnv(containerEnvironment())
-                .withPorts(
-                        containerPort("kafka", KafkaEndpoints.CLIENT_PORT),
-                        containerPort("controller", KafkaEndpoints.CONTROLLER_PORT),
-                        containerPort("port-forward", KafkaEndpoints.PORT_FORWARD_PORT))
+                .withPorts(containerPorts())
                 .withResources(resources())
                 .withVolumeMounts(volumeMounts())
                 // The controller port binds early in start-up, before the broker recovers its logs, which after an
@@ -455,6 +468,17 @@ public final class KafkaManifests {
                 .build();
     }
 
+    private List<ContainerPort> containerPorts() {
+        List<ContainerPort> ports = new ArrayList<>();
+        if (security == ClusterSecurity.TLS) {
+            ports.add(containerPort("replication", KafkaEndpoints.REPLICATION_PORT));
+        }
+        ports.addAll(List.of(containerPort("kafka", KafkaEndpoints.CLIENT_PORT),
+                containerPort("controller", KafkaEndpoints.CONTROLLER_PORT),
+                containerPort("port-forward", KafkaEndpoints.PORT_FORWARD_PORT)));
+        return ports;
+    }
+
     /** The pods' labels, and the restart marker when there is one (none at all otherwise, not an empty map). */
     private ObjectMeta podTemplateMetadata() {
         ObjectMetaBuilder metadata = new ObjectMetaBuilder().withLabels(labels());
@@ -464,11 +488,25 @@ public final class KafkaManifests {
         return metadata.build();
     }
 
+    /**
+     * The scratch folders, and a secure cluster's Secrets. A secure pod's config folder is in memory: the first
+     * format reads the admin password from a file there.
+     */
+    private List<io.fabric8.kubernetes.api.model.Volume> volumes() {
+        List<io.fabric8.kubernetes.api.model.Volume> volumes = new ArrayList<>(SCRATCH_VOLUMES.keySet().stream()
+                .map(name -> new VolumeBuilder().withName(name).withNewEmptyDir()
+                        .withMedium(security == ClusterSecurity.TLS && name.equals("config") ? "Memory" : null)
+                        .endEmptyDir().build()).toList());
+        volumes.addAll(security.volumes());
+        return volumes;
+    }
+
     private List<VolumeMount> volumeMounts() {
         List<VolumeMount> mounts = new ArrayList<>();
         mounts.add(new VolumeMountBuilder().withName(DATA_VOLUME).withMountPath(DATA_MOUNT).build());
         SCRATCH_VOLUMES.forEach((name, path) -> mounts.add(new VolumeMountBuilder().withName(name)
                 .withMountPath(path).build()));
+        mounts.addAll(security.volumeMounts());
         return mounts;
     }
 
@@ -496,13 +534,16 @@ public final class KafkaManifests {
         List<String> lines = new ArrayList<>(List.of(
                 "ordinal=\"${HOSTNAME##*-}\"",
                 "export KAFKA_NODE_ID=\"$ordinal\"",
-                "export KAFKA_ADVERTISED_LISTENERS=\"PLAINTEXT://" + host + ":" + KafkaEndpoints.CLIENT_PORT
-                        + (quorum.advertisesController() ? ",CONTROLLER://" + host + ":"
-                                + KafkaEndpoints.CONTROLLER_PORT : "")
-                        + ",PORT_FORWARD://localhost:$((" + KafkaEndpoints.PORT_FORWARD_BASE + " + ordinal))\""));
+                "export KAFKA_ADVERTISED_LISTENERS=\"" + security.advertisedListeners(host,
+                        quorum.advertisesController()) + "\""));
         lines.addAll(quorum.prepare());
-        lines.addAll(quorum.launch());
+        lines.addAll(launch());
         return String.join("\n", lines);
+    }
+
+    /** The start script's last lines: see {@link KraftQuorum#launch}. */
+    public List<String> launch() {
+        return quorum.launch(security);
     }
 
     /** The variables below, and for a dynamic quorum the formation's voters while there is one. */
@@ -527,11 +568,7 @@ public final class KafkaManifests {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("CLUSTER_ID", clusterId());
         env.put("KAFKA_PROCESS_ROLES", "broker,controller");
-        env.put("KAFKA_LISTENERS", "PLAINTEXT://:" + KafkaEndpoints.CLIENT_PORT
-                + ",CONTROLLER://:" + KafkaEndpoints.CONTROLLER_PORT
-                + ",PORT_FORWARD://:" + KafkaEndpoints.PORT_FORWARD_PORT);
-        env.put("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PORT_FORWARD:PLAINTEXT");
-        env.put("KAFKA_INTER_BROKER_LISTENER_NAME", "PLAINTEXT");
+        security.addEnvironment(env);
         env.put("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER");
         quorum.addEnvironment(env, quorum == KraftQuorum.STATIC ? controllers(replicas, true)
                 : controllers(profile.replicas, false));
@@ -559,6 +596,9 @@ public final class KafkaManifests {
         Map<String, String> claimLabels = new LinkedHashMap<>(labels());
         if (quorum == KraftQuorum.DYNAMIC) {
             claimLabels.put(KraftQuorum.LABEL, quorum.label());
+        }
+        if (security == ClusterSecurity.TLS) {
+            claimLabels.put(ClusterSecurity.LABEL, security.id());
         }
         return new PersistentVolumeClaimBuilder()
                 .withNewMetadata().withName(DATA_VOLUME).withLabels(claimLabels).endMetadata()

@@ -25,7 +25,11 @@ public final class KafkaNetworkPolicy {
     }
 
     /** @param clientNamespaces the namespaces whose pods may reach the client port; null or empty: every pod */
-    static NetworkPolicy render(String namespace, Map<String, String> labels, List<String> clientNamespaces) {
+    static NetworkPolicy render(String namespace, Map<String, String> labels, List<String> clientNamespaces,
+            ClusterSecurity security) {
+        List<Integer> clusterOnly = security == ClusterSecurity.TLS
+                ? List.of(KafkaEndpoints.REPLICATION_PORT, KafkaEndpoints.CONTROLLER_PORT)
+                : List.of(KafkaEndpoints.CONTROLLER_PORT);
         return new NetworkPolicyBuilder()
                 .withNewMetadata().withName(KafkaEndpoints.CLUSTER_NAME).withNamespace(namespace)
                 .withLabels(labels).endMetadata()
@@ -35,7 +39,9 @@ public final class KafkaNetworkPolicy {
                 .addNewIngress()
                 .addNewFrom().withNewPodSelector().withMatchLabels(KafkaManifests.selector()).endPodSelector()
                 .endFrom()
-                .addNewPort().withProtocol("TCP").withPort(new IntOrString(KafkaEndpoints.CONTROLLER_PORT)).endPort()
+                .withPorts(clusterOnly.stream().map(port -> new io.fabric8.kubernetes.api.model.networking.v1
+                        .NetworkPolicyPortBuilder().withProtocol("TCP").withPort(new IntOrString(port)).build())
+                        .toList())
                 .endIngress()
                 .addNewIngress()
                 .withFrom(clientPeer(namespace, clientNamespaces))

@@ -2,6 +2,7 @@ package common.cluster;
 
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -42,6 +43,11 @@ public enum KraftQuorum {
     /** The format a dynamic node runs itself; {@code $FORMAT_QUORUM} is its quorum flag. */
     public static final String FORMAT = "/opt/kafka/bin/kafka-storage.sh format --cluster-id \"$CLUSTER_ID\""
             + " --config /opt/kafka/config/server.properties --ignore-formatted $FORMAT_QUORUM";
+    /** The same format as a Java argument file's contents (a secure cluster's; the shell fills in the values). */
+    public static final String FORMAT_ARGUMENTS = "kafka.tools.StorageTool format --cluster-id $CLUSTER_ID"
+            + " --config /opt/kafka/config/server.properties --ignore-formatted $FORMAT_QUORUM";
+    /** Where a secure node writes its format's arguments: its config folder, in memory. */
+    public static final String FORMAT_ARGUMENT_FILE = "/opt/kafka/config/format.args";
     public static final String SERVER_START = "/opt/kafka/bin/kafka-server-start.sh /opt/kafka/config/server.properties";
 
     /** The quorum a deployed StatefulSet runs. */
@@ -102,15 +108,28 @@ public enum KraftQuorum {
      * The start script's last lines. Static: the image's entrypoint. Dynamic: the image's launch step with the format
      * it cannot do: its setup (tolerating only its refusal to format), the format, Kafka.
      */
-    public List<String> launch() {
+    List<String> launch(ClusterSecurity security) {
         if (this == STATIC) {
             return List.of("exec " + KafkaManifests.IMAGE_ENTRYPOINT);
         }
-        return List.of(
+        List<String> lines = new ArrayList<>(List.of(
                 "set -e",
                 "out=$(" + IMAGE_SETUP + " 2>&1) || case \"$out\" in *\"" + SETUP_REFUSAL
-                        + "\"*) ;; *) echo \"$out\" >&2; exit 1 ;; esac",
-                FORMAT,
-                "exec " + SERVER_START);
+                        + "\"*) ;; *) echo \"$out\" >&2; exit 1 ;; esac"));
+        if (security == ClusterSecurity.NONE) {
+            lines.add(FORMAT);
+        } else {
+            // The java launcher expands an @file itself: the admin password reaches the format's arguments without
+            // ever being on a process's command line. The file lives in memory, readable by this user only.
+            lines.addAll(List.of(
+                    "(umask 077; printf '%s\\n' \"" + FORMAT_ARGUMENTS + " " + security.formatScram() + "\" > "
+                            + FORMAT_ARGUMENT_FILE + ")",
+                    "formatted=0",
+                    "/opt/kafka/bin/kafka-run-class.sh @" + FORMAT_ARGUMENT_FILE + " || formatted=$?",
+                    "rm -f " + FORMAT_ARGUMENT_FILE,
+                    "[ \"$formatted\" = 0 ]"));
+        }
+        lines.add("exec " + SERVER_START);
+        return lines;
     }
 }

@@ -1,13 +1,17 @@
 package common.day2;
 
+import common.cluster.ClusterCredentials;
 import common.cluster.KafkaManifests;
 import common.cluster.KraftQuorum;
 import common.kube.KubernetesAccess;
 import common.kube.Ownership;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.util.List;
 
 /** The steps that write the Kubernetes objects deploy renders: the namespace, the applied objects, the formation. */
@@ -57,6 +61,50 @@ final class ClusterObjects {
             client.configMaps().inNamespace(namespace).resource(manifests.formation()).create();
         } catch (KubernetesClientException e) {
             throw access.failure("creating ConfigMap " + KraftQuorum.FORMATION, e);
+        }
+    }
+
+    /**
+     * A secure cluster's new Secrets. One that exists meanwhile is kept: a Secret is never overwritten.
+     *
+     * @return how many were created
+     */
+    int createSecrets(List<Secret> secrets) {
+        int created = 0;
+        for (Secret secret : secrets) {
+            try {
+                client.secrets().inNamespace(namespace).resource(secret).create();
+                created++;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw access.failure("creating Secret " + secret.getMetadata().getName(), e);
+                }
+            }
+        }
+        return created;
+    }
+
+    /** A user Secret's password. */
+    String password(String secretName) {
+        try {
+            Secret secret = client.secrets().inNamespace(namespace).withName(secretName).get();
+            if (secret == null) {
+                throw new common.cli.CommandFailure("Secret " + secretName + " is gone: deploy again to make it");
+            }
+            return ClusterCredentials.value(secret, ClusterCredentials.PASSWORD);
+        } catch (KubernetesClientException e) {
+            throw access.failure("reading Secret " + secretName, e);
+        }
+    }
+
+    /** Marks the app user's Secret: its password and ACLs are in Kafka (see {@link ClusterCredentials#GRANTED}). */
+    void markGranted() {
+        try {
+            client.secrets().inNamespace(namespace).withName(ClusterCredentials.APP_SECRET)
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\""
+                            + ClusterCredentials.GRANTED + "\":\"true\"}}}");
+        } catch (KubernetesClientException e) {
+            throw access.failure("annotating Secret " + ClusterCredentials.APP_SECRET, e);
         }
     }
 

@@ -1,7 +1,9 @@
 package common.day2;
 
 import common.cli.CommandFailure;
+import common.cluster.ClusterCredentials;
 import common.cluster.ClusterProfile;
+import common.cluster.ClusterSecurity;
 import common.cluster.InPlaceChange;
 import common.cluster.KafkaEndpoints;
 import common.cluster.KafkaManifests;
@@ -45,10 +47,19 @@ public final class DeployPlanner {
      * @param storageClass  --storage-class, or null
      * @param restartMarker a new restart marker (--restart), or null to keep the deployed one
      * @param finalizeVersion --finalize: raise metadata.version to the image's Kafka release once it runs everywhere
+     * @param security      --security, or null (a deployed cluster keeps its own, a new one gets the profile's)
      */
     public record Request(KafkaManifests rendered, Integer replicas, String storageSize, String storageClass,
             boolean recreate, String restartMarker, boolean deleteData, boolean noWait, boolean adopt,
-            boolean finalizeVersion) {
+            boolean finalizeVersion, ClusterSecurity security) {
+
+        /** Without --security. */
+        public Request(KafkaManifests rendered, Integer replicas, String storageSize, String storageClass,
+                boolean recreate, String restartMarker, boolean deleteData, boolean noWait, boolean adopt,
+                boolean finalizeVersion) {
+            this(rendered, replicas, storageSize, storageClass, recreate, restartMarker, deleteData, noWait, adopt,
+                    finalizeVersion, null);
+        }
     }
 
     private final Request request;
@@ -66,6 +77,8 @@ public final class DeployPlanner {
     private final KafkaManifests manifests;
     private final int removed;
     private final int leftUpTo;
+    /** The security the cluster's volumes were formatted with, or null for a new cluster. */
+    private final ClusterSecurity formattedSecurity;
 
     public DeployPlanner(Request request, ObservedCluster observed, KubernetesSerialization serialization) {
         this.request = request;
@@ -77,8 +90,12 @@ public final class DeployPlanner {
         // A cluster keeps the quorum its storage was formatted with; only a new one gets a dynamic quorum.
         KraftQuorum formatted = live != null ? KraftQuorum.of(live) : kept.isEmpty() ? null
                 : KraftQuorum.of(kept.get(0));
+        this.formattedSecurity = live != null ? ClusterSecurity.of(live) : kept.isEmpty() ? null
+                : ClusterSecurity.of(kept.get(0));
         KafkaManifests shaped = keptShape().withPlatform(observed.platform())
                 .withQuorum(formatted == null ? KraftQuorum.DYNAMIC : formatted)
+                .withSecurity(formattedSecurity != null ? formattedSecurity : request.security() != null
+                        ? request.security() : request.rendered().security())
                 .withRestartMarker(request.restartMarker() != null ? request.restartMarker()
                         : KafkaManifests.restartMarker(live));
         this.blockers = live == null ? List.of() : InPlaceChange.blockers(live, shaped.statefulSet());
@@ -110,10 +127,43 @@ public final class DeployPlanner {
             throw new CommandFailure("--finalize: " + manifests.image() + " names no Kafka release this tool knows ("
                     + KafkaReleases.knownLines() + "), so no metadata.version to raise to; nothing changed");
         }
+        requireSecurityKept();
         if (removed > 0 && request.noWait()) {
             throw new CommandFailure("shrinking from " + deployed.getSpec().getReplicas() + " to "
                     + manifests.replicas() + " brokers moves every partition first and waits for it: run it without "
                     + "--no-wait; nothing changed");
+        }
+    }
+
+    /**
+     * A cluster keeps the security its volumes were formatted with: the admin user exists only where the first
+     * format created it, and every client's settings change with it. A secure cluster keeps its CA and its admin
+     * password (clients trust the one, the metadata log holds the other): deploy can make neither again.
+     */
+    private void requireSecurityKept() {
+        ClusterSecurity asked = request.security();
+        if (formattedSecurity != null && asked != null && asked != formattedSecurity) {
+            throw new CommandFailure("this cluster runs --security " + formattedSecurity.id() + "; changing it to "
+                    + asked.id() + " in place is not supported: nothing changed. Deploy into another namespace, "
+                    + "or delete this cluster first (deploy --delete --delete-data: all Kafka data is lost)");
+        }
+        if (manifests.security() != ClusterSecurity.TLS) {
+            return;
+        }
+        if (manifests.quorum() == KraftQuorum.STATIC) {
+            throw new CommandFailure("--security tls needs a cluster with a dynamic KRaft quorum; this one was "
+                    + "deployed with static voters: nothing changed");
+        }
+        if (formattedSecurity != null) {
+            List<String> lost = java.util.stream.Stream.of(ClusterCredentials.CA_SECRET,
+                    ClusterCredentials.ADMIN_SECRET).filter(name -> !observed.credentials().containsKey(name)).toList();
+            if (!lost.isEmpty()) {
+                throw new CommandFailure("Secret " + String.join(" and Secret ", lost) + " of this secure cluster "
+                        + (lost.size() == 1 ? "is" : "are") + " gone, and deploy cannot make "
+                        + (lost.size() == 1 ? "it" : "them") + " again (clients trust the CA; the admin password is "
+                        + "in Kafka's metadata): nothing changed. Restore " + (lost.size() == 1 ? "it" : "them")
+                        + " from a backup");
+            }
         }
     }
 
@@ -152,6 +202,12 @@ public final class DeployPlanner {
         if (!observed.namespaceExists()) {
             steps.add(new DeployStep.CreateNamespace(manifests.namespaceName()));
         }
+        List<String> missingSecrets = manifests.security() != ClusterSecurity.TLS ? List.of()
+                : ClusterCredentials.secretNames().stream()
+                        .filter(name -> !observed.credentials().containsKey(name)).toList();
+        if (!missingSecrets.isEmpty()) {
+            steps.add(new DeployStep.CreateSecrets(missingSecrets));
+        }
         boolean newCluster = deployed == null && kept.isEmpty();
         if (newCluster) {
             steps.add(new DeployStep.StartFormation(manifests.voterIds()));
@@ -174,6 +230,10 @@ public final class DeployPlanner {
                 steps.add(new DeployStep.AwaitRollout(manifests.replicas()));
             }
         }
+        if (manifests.security() == ClusterSecurity.TLS && !request.noWait() && !accessGranted()) {
+            steps.add(new DeployStep.GrantAccess(ClusterCredentials.APP_USER,
+                    common.LearnFlowTopics.ALL.size()));
+        }
         if (request.finalizeVersion() && deployed != null) {
             finalizeFeatures(steps);
         }
@@ -181,6 +241,13 @@ public final class DeployPlanner {
             steps.add(new DeployStep.EndFormation());
         }
         return new DeployPlan(manifests, steps, leftUpTo, removed);
+    }
+
+    /** Whether the app user's Secret says its password and ACLs are in Kafka (a deploy finished granting them). */
+    private boolean accessGranted() {
+        io.fabric8.kubernetes.api.model.Secret app = observed.credentials().get(ClusterCredentials.APP_SECRET);
+        Map<String, String> annotations = app == null ? null : app.getMetadata().getAnnotations();
+        return annotations != null && "true".equals(annotations.get(ClusterCredentials.GRANTED));
     }
 
     /**

@@ -3,15 +3,18 @@ package common.day2;
 import common.cli.CommandFailure;
 import common.cli.Output;
 import common.cli.Progress;
+import common.cluster.ClusterCredentials;
 import common.cluster.KafkaManifests;
 import common.kafka.ClusterMinIsr;
 import common.kafka.KafkaAccess;
 import common.kafka.KafkaReleases;
 import common.kafka.KafkaState;
 import common.kafka.KafkaVersions;
+import common.kafka.UserAccess;
 import common.kube.KubernetesAccess;
 import common.kube.PodReadiness;
 import common.kube.RolloutWait;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
@@ -28,10 +31,22 @@ import java.util.function.Function;
  * ({@link SafeRoll}). Kafka is reached only for the steps that need it, one connection while they follow each other.
  */
 public final class DeployRun {
-    /** What a deploy did beyond its steps' own lines: for its report. */
-    /** @param metadataVersion the metadata.version it raised the cluster to (--finalize), or null */
+    /**
+     * What a deploy did beyond its steps' own lines: for its report.
+     *
+     * @param metadataVersion the metadata.version it raised the cluster to (--finalize), or null
+     * @param secretsCreated  the credential Secrets it made
+     */
     public record Result(Map<String, Integer> objects, int votersAdded, int brokersRemoved,
-            List<String> deletedVolumes, int restarted, Integer ready, String metadataVersion) {
+            List<String> deletedVolumes, int restarted, Integer ready, String metadataVersion, int secretsCreated) {
+    }
+
+    /**
+     * Makes a secure cluster's missing Secrets (certificates need a library only deploy carries, so deploy passes
+     * it in).
+     */
+    public interface SecretMaker {
+        List<Secret> make(KafkaManifests manifests, List<String> names, Map<String, Secret> existing);
     }
 
     private final KubernetesClient client;
@@ -45,6 +60,7 @@ public final class DeployRun {
     /** A roll's deadline: longer by a ready timeout per broker restarted unless --timeout was given. */
     private final long rollDeadline;
     private final Duration readyTimeout;
+    private final SecretMaker newSecrets;
 
     private final ClusterObjects clusterObjects;
     private final Volumes volumes;
@@ -57,10 +73,12 @@ public final class DeployRun {
     private int restarted;
     private Integer ready;
     private String metadataVersion;
+    private int secretsCreated;
 
     public DeployRun(KubernetesClient client, KubernetesAccess access, String namespace, Output output,
             Function<Duration, KafkaAccess> connect, boolean force, long deadline, Duration rollTimePerBroker,
-            Duration readyTimeout, DeployPlan plan) {
+            Duration readyTimeout, DeployPlan plan, SecretMaker newSecrets) {
+        this.newSecrets = newSecrets;
         this.client = client;
         this.access = access;
         this.namespace = namespace;
@@ -94,7 +112,8 @@ public final class DeployRun {
         objects.merge("unchanged", (int) (manifests.namespaced().size() - changed)
                 + (plan.step(DeployStep.CreateNamespace.class).isPresent() ? 0 : 1), Integer::sum);
         objects.remove("unchanged", 0);
-        return new Result(objects, votersAdded, brokersRemoved, deletedVolumes, restarted, ready, metadataVersion);
+        return new Result(objects, votersAdded, brokersRemoved, deletedVolumes, restarted, ready, metadataVersion,
+                secretsCreated);
     }
 
     private void carryOut(DeployStep step, DeployPlan plan, ObservedCluster observed, Progress progress) {
@@ -111,6 +130,14 @@ public final class DeployRun {
             new QuorumChange(kafka(deadline), progress::update).removeVoters(new TreeSet<>(removal.ids()), deadline);
         } else if (step instanceof DeployStep.CreateNamespace) {
             objects.merge(clusterObjects.createNamespace(manifests), 1, Integer::sum);
+        } else if (step instanceof DeployStep.CreateSecrets create) {
+            progress.update("creating the certificates and passwords");
+            secretsCreated = clusterObjects.createSecrets(newSecrets.make(manifests, create.names(),
+                    observed.credentials()));
+        } else if (step instanceof DeployStep.GrantAccess grant) {
+            progress.update("granting user " + grant.user() + " its ACLs");
+            UserAccess.grant(kafka(deadline), grant.user(), clusterObjects.password(ClusterCredentials.APP_SECRET));
+            clusterObjects.markGranted();
         } else if (step instanceof DeployStep.StartFormation) {
             clusterObjects.startFormation(manifests);
         } else if (step instanceof DeployStep.Apply apply) {
@@ -166,7 +193,8 @@ public final class DeployRun {
                 || step instanceof DeployStep.RemoveVoters || step instanceof DeployStep.UnregisterBrokers
                 || step instanceof DeployStep.ReplaceVoters || step instanceof DeployStep.AddVoters
                 || step instanceof DeployStep.AddReplicas || step instanceof DeployStep.AddReplicasCreatedMeanwhile
-                || step instanceof DeployStep.Restart || step instanceof DeployStep.RaiseFeatures;
+                || step instanceof DeployStep.Restart || step instanceof DeployStep.RaiseFeatures
+                || step instanceof DeployStep.GrantAccess;
     }
 
     private void raise(int factor, KafkaManifests manifests, Progress progress) {

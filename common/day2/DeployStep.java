@@ -87,6 +87,25 @@ public sealed interface DeployStep {
         }
     }
 
+    /**
+     * A secure cluster's missing Secrets (see {@link common.cluster.ClusterCredentials}): its CA and node
+     * certificate, and its users' passwords, made here and never shown.
+     */
+    record CreateSecrets(List<String> names) implements DeployStep {
+        public String describe() {
+            return "create Secret" + (names.size() == 1 ? " " : "s ") + String.join(", ", names)
+                    + " (certificates, passwords)";
+        }
+    }
+
+    /** The app user's password and ACLs into Kafka: read and write on the LearnFlow topics, its consumer groups. */
+    record GrantAccess(String user, int topics) implements DeployStep {
+        public String describe() {
+            return "let user " + user + " read and write the " + topics + " LearnFlow topics with its groups ("
+                    + user + "*)";
+        }
+    }
+
     /** A new cluster's first voters (see {@link KraftQuorum#FORMATION}). */
     record StartFormation(List<Integer> voters) implements DeployStep {
         public String describe() {

@@ -1,5 +1,6 @@
 package common.day2;
 
+import common.cluster.ClusterCredentials;
 import common.cluster.KafkaEndpoints;
 import common.cluster.Platform;
 import common.kafka.KafkaState;
@@ -7,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.util.List;
 import java.util.Map;
@@ -20,11 +22,19 @@ import java.util.Map;
  * @param formation       the first voters' ConfigMap, or null
  * @param platform        where the pods run
  * @param pods            the Kafka pods
+ * @param credentials     the Secrets of a secure cluster that exist, by name ({@link ClusterCredentials})
  * @param kafka           the Kafka side, or null when the plan needs none
  */
 public record ObservedCluster(boolean namespaceExists, Map<String, HasMetadata> objects,
         List<PersistentVolumeClaim> claims, ConfigMap formation, Platform platform, List<Pod> pods,
-        KafkaState kafka) {
+        Map<String, Secret> credentials, KafkaState kafka) {
+
+    /** Without any credential Secret. */
+    public ObservedCluster(boolean namespaceExists, Map<String, HasMetadata> objects,
+            List<PersistentVolumeClaim> claims, ConfigMap formation, Platform platform, List<Pod> pods,
+            KafkaState kafka) {
+        this(namespaceExists, objects, claims, formation, platform, pods, Map.of(), kafka);
+    }
 
     public static String key(HasMetadata object) {
         return object.getKind() + "/" + object.getMetadata().getName();
@@ -41,6 +51,6 @@ public record ObservedCluster(boolean namespaceExists, Map<String, HasMetadata> 
     }
 
     public ObservedCluster withKafka(KafkaState state) {
-        return new ObservedCluster(namespaceExists, objects, claims, formation, platform, pods, state);
+        return new ObservedCluster(namespaceExists, objects, claims, formation, platform, pods, credentials, state);
     }
 }

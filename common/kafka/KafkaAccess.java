@@ -2,6 +2,7 @@ package common.kafka;
 
 import common.cli.CommandFailure;
 import common.cluster.KafkaManifests;
+import common.kube.AdminCredentials;
 import common.kube.KubernetesAccess;
 import common.kube.PortForwards;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -10,6 +11,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -33,12 +35,14 @@ public final class KafkaAccess implements AutoCloseable {
     private final PortForwards forwards;
     private final Admin admin;
 
-    private KafkaAccess(String bootstrap, String where, Duration timeout, PortForwards forwards) {
+    private KafkaAccess(String bootstrap, String where, Duration timeout, PortForwards forwards,
+            Map<String, ?> clientSecurity) {
         this.where = where;
         this.timeout = timeout;
         this.deadline = System.nanoTime() + timeout.toNanos();
         this.forwards = forwards;
         Properties props = new Properties();
+        props.putAll(clientSecurity);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
@@ -54,8 +58,11 @@ public final class KafkaAccess implements AutoCloseable {
         }
     }
 
-    /** Kafka at an address the user gave; a host that does not resolve is named. */
-    public static KafkaAccess direct(String bootstrap, Duration timeout) {
+    /**
+     * Kafka at an address the user gave (a host that does not resolve is named), signed in with
+     * {@code clientSecurity} (a secure cluster's settings; empty for an open one).
+     */
+    public static KafkaAccess direct(String bootstrap, Duration timeout, Map<String, ?> clientSecurity) {
         List<String> unresolved = new ArrayList<>();
         for (String address : bootstrap.split(",")) {
             String host = address.trim().substring(0, address.trim().lastIndexOf(':')).replaceAll("^\\[|\\]$", "");
@@ -68,7 +75,7 @@ public final class KafkaAccess implements AutoCloseable {
         if (unresolved.size() == bootstrap.split(",").length) {
             throw new CommandFailure("cannot resolve the host of --bootstrap-server: " + String.join(", ", unresolved));
         }
-        return new KafkaAccess(bootstrap, bootstrap, timeout, null);
+        return new KafkaAccess(bootstrap, bootstrap, timeout, null, clientSecurity);
     }
 
     /** Inside a pod of the cluster: the Service's DNS name resolves. */
@@ -76,11 +83,15 @@ public final class KafkaAccess implements AutoCloseable {
         return System.getenv("KUBERNETES_SERVICE_HOST") != null;
     }
 
-    /** From outside the cluster, through {@link PortForwards}; they close with this access. */
+    /**
+     * From outside the cluster, through {@link PortForwards}; they close with this access. A secure cluster's
+     * admin credentials are read through the Kubernetes API.
+     */
     public static KafkaAccess portForwarded(KubernetesClient client, KubernetesAccess access, String namespace,
             Duration timeout) {
-        PortForwards forwards = PortForwards.open(client, access, namespace);
-        return new KafkaAccess(forwards.bootstrapServers(), forwards.describe(), timeout, forwards);
+        Map<String, Object> credentials = AdminCredentials.read(client, access, namespace);
+        PortForwards forwards = PortForwards.open(client, access, namespace, credentials);
+        return new KafkaAccess(forwards.bootstrapServers(), forwards.describe(), timeout, forwards, credentials);
     }
 
     public String where() {

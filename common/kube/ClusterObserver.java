@@ -1,6 +1,7 @@
 package common.kube;
 
 import common.cli.CommandFailure;
+import common.cluster.ClusterCredentials;
 import common.cluster.KafkaEndpoints;
 import common.cluster.KafkaManifests;
 import common.cluster.KraftQuorum;
@@ -11,6 +12,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.ArrayList;
@@ -61,6 +63,10 @@ public final class ClusterObserver {
             var claims = CompletableFuture.supplyAsync(this::claims, reads);
             var platform = CompletableFuture.supplyAsync(() -> openshift ? Platform.OPENSHIFT : platform(), reads);
             var pods = CompletableFuture.supplyAsync(this::pods, reads);
+            Map<String, CompletableFuture<Secret>> secrets = new LinkedHashMap<>();
+            for (String name : ClusterCredentials.secretNames()) {
+                secrets.put(name, CompletableFuture.supplyAsync(() -> secret(name), reads));
+            }
             boolean exists = join(namespaceExists); // first: its failure says the most
             Map<String, HasMetadata> objects = new LinkedHashMap<>();
             for (CompletableFuture<HasMetadata> object : found) {
@@ -69,8 +75,15 @@ public final class ClusterObserver {
                     objects.put(ObservedCluster.key(live), live);
                 }
             }
+            Map<String, Secret> credentials = new LinkedHashMap<>();
+            secrets.forEach((name, read) -> {
+                Secret secret = join(read);
+                if (secret != null) {
+                    credentials.put(name, secret);
+                }
+            });
             return new ObservedCluster(exists, objects, join(claims), join(formation), join(platform),
-                    join(pods), null);
+                    join(pods), credentials, null);
         } finally {
             reads.shutdownNow();
         }
@@ -126,6 +139,14 @@ public final class ClusterObserver {
             return client.pods().inNamespace(namespace).withLabels(KafkaManifests.selector()).list().getItems();
         } catch (KubernetesClientException e) {
             throw access.failure("listing the Kafka pods", e);
+        }
+    }
+
+    private Secret secret(String name) {
+        try {
+            return client.secrets().inNamespace(namespace).withName(name).get();
+        } catch (KubernetesClientException e) {
+            throw access.failure("reading Secret " + name, e);
         }
     }
 

@@ -12,6 +12,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -38,7 +39,8 @@ public final class PortForwards implements AutoCloseable {
      * command holding them, e.g. {@code get_connection --port-forward} in another terminal, maybe started when the
      * cluster had fewer brokers) are used as they are, and only the missing ones are opened.
      */
-    public static PortForwards open(KubernetesClient client, KubernetesAccess access, String namespace) {
+    public static PortForwards open(KubernetesClient client, KubernetesAccess access, String namespace,
+            Map<String, Object> clientSecurity) {
         StatefulSet deployed = deployed(client, access, namespace);
         int replicas = deployed.getSpec().getReplicas();
         List<Integer> busy = IntStream.range(0, replicas).map(i -> KafkaEndpoints.PORT_FORWARD_BASE + i)
@@ -56,7 +58,7 @@ public final class PortForwards implements AutoCloseable {
             // Asked once the missing forwards are open: the metadata a held forward returns sends the client to
             // every broker, and one not forwarded yet would hold the answer up.
             String clusterId = KafkaManifests.environmentOf(deployed, "CLUSTER_ID");
-            if (!busy.isEmpty() && (clusterId == null || !clusterId.equals(clusterIdAt(busy)))) {
+            if (!busy.isEmpty() && (clusterId == null || !clusterId.equals(clusterIdAt(busy, clientSecurity)))) {
                 new PortForwards(opened, replicas).close();
                 throw new Busy("localhost:" + busy.get(0) + " is held by another program, not by a port-forward to "
                         + "this Kafka cluster: stop it, or pass --bootstrap-server");
@@ -119,8 +121,9 @@ public final class PortForwards implements AutoCloseable {
      * The id of the Kafka cluster that answers on any of these local ports (a forward to a broker that is down
      * answers nothing), or null when nothing Kafka answers there.
      */
-    private static String clusterIdAt(List<Integer> ports) {
+    private static String clusterIdAt(List<Integer> ports, Map<String, Object> clientSecurity) {
         Properties props = new Properties();
+        props.putAll(clientSecurity);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ports.stream().map(port -> "localhost:" + port)
                 .collect(java.util.stream.Collectors.joining(",")));
         // Every connection through a forward is a new WebSocket through the API server: on a busy one (seen in CI

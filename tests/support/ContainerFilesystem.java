@@ -42,6 +42,9 @@ public final class ContainerFilesystem {
     private static final List<String> GROUP_ROOT_WRITABLE = List.of("/var/lib/kafka", "/etc/kafka", "/tmp");
 
     private final Map<String, Path> mounts = new LinkedHashMap<>();
+    /** Secret volumes by mount path: read-only. */
+    private final Map<String, io.fabric8.kubernetes.api.model.SecretVolumeSource> secretVolumes =
+            new LinkedHashMap<>();
     /** Mounts the pod declared (PVCs and emptyDirs): writable for the pod's fsGroup. */
     private final List<String> podVolumes = new ArrayList<>();
     private final Path writableLayer;
@@ -55,6 +58,16 @@ public final class ContainerFilesystem {
      * @param uid the container's user id, null when the platform picks one (OpenShift)
      */
     public ContainerFilesystem(StatefulSet statefulSet, Path nodeDir, int start, Long uid, Long gid) {
+        this(statefulSet, nodeDir, start, uid, gid, name -> null);
+    }
+
+    /**
+     * As above, with the pod's Secret volumes filled from {@code secrets} (a Secret's decoded keys by name; null when
+     * it does not exist), as the kubelet mounts them: read-only files with the volume's mode. A missing Secret keeps
+     * the pod from starting at all.
+     */
+    public ContainerFilesystem(StatefulSet statefulSet, Path nodeDir, int start, Long uid, Long gid,
+            java.util.function.Function<String, Map<String, String>> secrets) {
         Path thisStart = nodeDir.resolve("start-" + start);
         this.writableLayer = thisStart.resolve("rootfs");
         this.uid = uid;
@@ -71,12 +84,19 @@ public final class ContainerFilesystem {
             } else if (volumes != null && volumes.stream().anyMatch(v -> v.getName().equals(mount.getName())
                     && v.getEmptyDir() != null)) {
                 hostDir = thisStart.resolve("emptydir-" + mount.getName());
+            } else if (volumes != null && volumes.stream().anyMatch(v -> v.getName().equals(mount.getName())
+                    && v.getSecret() != null)) {
+                hostDir = thisStart.resolve("secret-" + mount.getName());
+                secretVolumes.put(normalize(mount.getMountPath()), volumes.stream()
+                        .filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow().getSecret());
             } else {
-                throw new AssertionError("volumeMount " + mount.getName() + " has no claim or emptyDir volume");
+                throw new AssertionError("volumeMount " + mount.getName() + " has no claim, emptyDir or Secret volume");
             }
             String path = normalize(mount.getMountPath());
             mounts.put(path, hostDir);
-            podVolumes.add(path);
+            if (!secretVolumes.containsKey(path)) {
+                podVolumes.add(path);
+            }
         }
         for (String volume : IMAGE_VOLUMES) {
             // containerd: only an exact match replaces the image's volume.
@@ -87,6 +107,9 @@ public final class ContainerFilesystem {
                 Files.createDirectories(dir);
             }
             Files.createDirectories(writableLayer);
+            for (var secretVolume : secretVolumes.entrySet()) {
+                fill(mounts.get(secretVolume.getKey()), secretVolume.getValue(), secrets);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -130,6 +153,51 @@ public final class ContainerFilesystem {
         }
         return gid != null && gid == 0 && GROUP_ROOT_WRITABLE.stream()
                 .anyMatch(dir -> path.equals(dir) || path.startsWith(dir + "/"));
+    }
+
+    /** The kubelet's Secret volume: each key (or each listed item) a file with the volume's mode. */
+    private static void fill(Path dir, io.fabric8.kubernetes.api.model.SecretVolumeSource volume,
+            java.util.function.Function<String, Map<String, String>> secrets) throws IOException {
+        Map<String, String> data = secrets.apply(volume.getSecretName());
+        if (data == null) {
+            throw new AssertionError("Secret " + volume.getSecretName() + " not found: the kubelet cannot mount it,"
+                    + " and the pod stays in ContainerCreating");
+        }
+        Map<String, String> files = new LinkedHashMap<>();
+        if (volume.getItems() == null || volume.getItems().isEmpty()) {
+            data.keySet().forEach(key -> files.put(key, key));
+        } else {
+            volume.getItems().forEach(item -> files.put(item.getKey(), item.getPath()));
+        }
+        int mode = volume.getDefaultMode() == null ? 0644 : volume.getDefaultMode();
+        for (var file : files.entrySet()) {
+            if (!data.containsKey(file.getKey())) {
+                throw new AssertionError("Secret " + volume.getSecretName() + " has no key " + file.getKey());
+            }
+            Path target = dir.resolve(file.getValue());
+            Files.writeString(target, data.get(file.getKey()));
+            Files.setPosixFilePermissions(target, permissions(mode));
+        }
+    }
+
+    private static java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions(int mode) {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> set = new java.util.HashSet<>();
+        java.nio.file.attribute.PosixFilePermission[] order = {
+            java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE,
+            java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE,
+            java.nio.file.attribute.PosixFilePermission.OTHERS_READ,
+            java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE,
+            java.nio.file.attribute.PosixFilePermission.GROUP_WRITE,
+            java.nio.file.attribute.PosixFilePermission.GROUP_READ,
+            java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE,
+            java.nio.file.attribute.PosixFilePermission.OWNER_WRITE,
+            java.nio.file.attribute.PosixFilePermission.OWNER_READ};
+        for (int bit = 0; bit < order.length; bit++) {
+            if ((mode & (1 << bit)) != 0) {
+                set.add(order[bit]);
+            }
+        }
+        return set;
     }
 
     private static String relative(String path, String mountPoint) {

@@ -70,9 +70,13 @@ public final class KafkaNodes implements AutoCloseable {
     private final Map<Integer, Map<String, String>> environments = new HashMap<>();
     /** The formation ConfigMap deploy wrote for this cluster, while it exists. */
     private ConfigMap formation;
+    /** The Secrets the kubelet mounts, by name (decoded keys; null when missing): read at every container start. */
+    private final java.util.function.Function<String, Map<String, String>> secrets;
 
-    private KafkaNodes(KafkaManifests manifests, Map<String, String> testSettings, Path workDir) {
+    private KafkaNodes(KafkaManifests manifests, Map<String, String> testSettings, Path workDir,
+            java.util.function.Function<String, Map<String, String>> secrets) {
         this.manifests = manifests;
+        this.secrets = secrets;
         // Deploy creates a new cluster with its formation; a static quorum needs none.
         this.formation = manifests.quorum() == KraftQuorum.DYNAMIC ? manifests.formation() : null;
         this.testSettings = testSettings;
@@ -105,7 +109,8 @@ public final class KafkaNodes implements AutoCloseable {
      */
     public static KafkaNodes start(KafkaManifests manifests, Map<String, String> testSettings, int firstVoters)
             throws Exception {
-        KafkaNodes nodes = new KafkaNodes(manifests, testSettings, Files.createTempDirectory("kafka-nodes"));
+        KafkaNodes nodes = new KafkaNodes(manifests, testSettings, Files.createTempDirectory("kafka-nodes"),
+                name -> null);
         if (nodes.formation != null) {
             String voters = nodes.formation.getData().get(KraftQuorum.INITIAL_CONTROLLERS);
             nodes.formation = new io.fabric8.kubernetes.api.model.ConfigMapBuilder(nodes.formation)
@@ -120,9 +125,38 @@ public final class KafkaNodes implements AutoCloseable {
      * that YAML holds ({@code null}: it holds none), not one deploy writes.
      */
     public static KafkaNodes startApplied(KafkaManifests manifests, ConfigMap formation) throws Exception {
-        KafkaNodes nodes = new KafkaNodes(manifests, Map.of(), Files.createTempDirectory("kafka-nodes"));
+        KafkaNodes nodes = new KafkaNodes(manifests, Map.of(), Files.createTempDirectory("kafka-nodes"),
+                name -> null);
         nodes.formation = formation;
         return startEach(nodes);
+    }
+
+    /**
+     * Starts a secure cluster's nodes (see {@link common.cluster.ClusterSecurity#TLS}), whose pods mount the
+     * Secrets deploy made: read through {@code client} at every container start, as the kubelet reads them.
+     */
+    public static KafkaNodes startSecure(KafkaManifests manifests,
+            io.fabric8.kubernetes.client.KubernetesClient client) throws Exception {
+        String namespace = manifests.namespaceName();
+        KafkaNodes nodes = new KafkaNodes(manifests, Map.of(), Files.createTempDirectory("kafka-nodes"),
+                name -> decoded(client.secrets().inNamespace(namespace).withName(name).get()));
+        return startEach(nodes);
+    }
+
+    /** A Secret's keys, decoded (null for no Secret). */
+    public static Map<String, String> decoded(io.fabric8.kubernetes.api.model.Secret secret) {
+        if (secret == null) {
+            return null;
+        }
+        Map<String, String> data = new LinkedHashMap<>();
+        if (secret.getData() != null) {
+            secret.getData().forEach((key, value) -> data.put(key, new String(java.util.Base64.getDecoder()
+                    .decode(value), java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        if (secret.getStringData() != null) {
+            data.putAll(secret.getStringData());
+        }
+        return data;
     }
 
     private static KafkaNodes startEach(KafkaNodes nodes) throws Exception {
@@ -148,6 +182,11 @@ public final class KafkaNodes implements AutoCloseable {
     /** The address a node's client listener binds and advertises here. */
     public String clientAddress(int node) {
         return "127.0.0.1:" + hostPort(node, KafkaEndpoints.CLIENT_PORT);
+    }
+
+    /** Where a secure node's replication listener binds and advertises here. */
+    public String replicationAddress(int node) {
+        return "127.0.0.1:" + hostPort(node, KafkaEndpoints.REPLICATION_PORT);
     }
 
     /** Where the node's controller listener binds and advertises here. */
@@ -187,10 +226,25 @@ public final class KafkaNodes implements AutoCloseable {
 
     public Admin admin(String bootstrap) {
         Properties props = new Properties();
+        props.putAll(clientProperties(common.cluster.ClusterCredentials.ADMIN_SECRET));
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "20000");
         return Admin.create(props);
+    }
+
+    /**
+     * What a client needs to sign in as the user of Secret {@code userSecret} on a secure cluster (nothing on an
+     * open one): its JAAS line and the cluster's CA, read from the Secrets deploy made.
+     */
+    public Map<String, Object> clientProperties(String userSecret) {
+        if (manifests.security() != common.cluster.ClusterSecurity.TLS) {
+            return Map.of();
+        }
+        Map<String, String> user = secrets.apply(userSecret);
+        Map<String, String> ca = secrets.apply(common.cluster.ClusterCredentials.CA_CERT_SECRET);
+        return common.cluster.ClusterCredentials.clientProperties(user.get(common.cluster.ClusterCredentials
+                .JAAS_CONFIG), ca.get(common.cluster.ClusterCredentials.CA_CERTIFICATE));
     }
 
     /** Stops a node the way the kubelet does: SIGTERM, then a kill after the grace period. */
@@ -366,7 +420,7 @@ public final class KafkaNodes implements AutoCloseable {
     private void setUp(int node) throws Exception {
         Path nodeDir = workDir.resolve("node-" + node);
         ContainerFilesystem filesystem = new ContainerFilesystem(templates[node], nodeDir, ++starts[node], user.uid(),
-                user.gid());
+                user.gid(), secrets);
         filesystems[node] = filesystem;
         Map<String, String> environment = environment(node);
         // The image's configure step exits unless it may write here ("path /opt/kafka/config/ writable").
@@ -392,13 +446,43 @@ public final class KafkaNodes implements AutoCloseable {
         if (result.exitCode() != 0 && !output.contains(KraftQuorum.SETUP_REFUSAL)) {
             throw new AssertionError("setup failed for node " + node + ": " + result);
         }
-        List<String> format = new ArrayList<>(List.of(javaExecutable(), "-cp", classpath(node),
-                "kafka.tools.StorageTool", "format", "--cluster-id", environment.get("CLUSTER_ID"), "--config",
-                hostPath(node, IMAGE_CONFIG_DIR + "/server.properties").toString(), "--ignore-formatted"));
-        format.addAll(List.of(environment.get("FORMAT_QUORUM").split(" ")));
+        List<String> format;
+        if (manifests.security() == common.cluster.ClusterSecurity.NONE) {
+            format = new ArrayList<>(List.of(javaExecutable(), "-cp", classpath(node),
+                    "kafka.tools.StorageTool", "format", "--cluster-id", environment.get("CLUSTER_ID"), "--config",
+                    hostPath(node, IMAGE_CONFIG_DIR + "/server.properties").toString(), "--ignore-formatted"));
+            format.addAll(List.of(environment.get("FORMAT_QUORUM").split(" ")));
+        } else {
+            format = List.of(javaExecutable(), "-cp", classpath(node), "@" + formatArgumentFile(node, environment));
+        }
         Scripts.Result formatted = runClean(format, environment, Duration.ofMinutes(2));
         if (formatted.exitCode() != 0) {
             throw new AssertionError("format failed for node " + node + ": " + formatted);
+        }
+    }
+
+    /**
+     * A secure pod's format arguments, written as its launch writes them (the shell's expansions done here: the
+     * variables, and the password file read from the mounted Secret): the java launcher reads them from the file.
+     */
+    private Path formatArgumentFile(int node, Map<String, String> environment) throws IOException {
+        String arguments = KraftQuorum.FORMAT_ARGUMENTS + " " + manifests.security().formatScram();
+        Matcher read = Pattern.compile("\\$\\(cat ([^)]+)\\)").matcher(arguments);
+        arguments = read.replaceAll(m -> Matcher.quoteReplacement(readMounted(node, m.group(1))));
+        arguments = arguments.replace("$CLUSTER_ID", environment.get("CLUSTER_ID"))
+                .replace("$FORMAT_QUORUM", environment.get("FORMAT_QUORUM"))
+                .replace(IMAGE_CONFIG_DIR + "/server.properties", hostPath(node, IMAGE_CONFIG_DIR
+                        + "/server.properties").toString());
+        Path file = hostPath(node, KraftQuorum.FORMAT_ARGUMENT_FILE);
+        Files.writeString(file, arguments + "\n");
+        return file;
+    }
+
+    private String readMounted(int node, String containerPath) {
+        try {
+            return Files.readString(hostPath(node, containerPath));
+        } catch (IOException e) {
+            throw new AssertionError("the launch reads " + containerPath + ", which the pod does not have", e);
         }
     }
 
@@ -418,6 +502,9 @@ public final class KafkaNodes implements AutoCloseable {
                 }));
         environment.computeIfPresent("KAFKA_LOG_DIRS", (name, dirs) -> java.util.Arrays.stream(dirs.split(","))
                 .map(dir -> filesystems[node].hostPath(dir).toString()).collect(Collectors.joining(",")));
+        for (String file : List.of("KAFKA_SSL_KEYSTORE_LOCATION", "KAFKA_SSL_TRUSTSTORE_LOCATION")) {
+            environment.computeIfPresent(file, (name, path) -> filesystems[node].hostPath(path).toString());
+        }
         return environment;
     }
 
@@ -470,7 +557,7 @@ public final class KafkaNodes implements AutoCloseable {
         List<String> command = new ArrayList<>(container.getCommand());
         String script = command.get(command.size() - 1);
         // Everything up to the launch runs as in the pod; the launch itself is what setUp and launch model.
-        String launch = String.join("\n", manifests.quorum().launch());
+        String launch = String.join("\n", manifests.launch());
         if (!script.endsWith(launch)) {
             throw new AssertionError("the start script does not end with the launch the model knows:\n" + script);
         }
