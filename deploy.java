@@ -30,6 +30,7 @@ import common.cli.Progress;
 import common.cli.ToolVersion;
 import common.cluster.AccessRules;
 import common.cli.SecurityParameter;
+import common.cluster.ClusterCredentials;
 import common.cluster.ClusterProfile;
 import common.cluster.ClusterSecurity;
 import common.cluster.certificates.CredentialSecrets;
@@ -100,7 +101,7 @@ public class deploy implements Callable<Integer> {
     String storageClass;
 
     @Option(names = "--security", paramLabel = "MODE", converter = SecurityParameter.class,
-            description = "tls (TLS, SCRAM, ACLs) or none (default: none, or as deployed).")
+            description = "tls (TLS, SCRAM, ACLs) or none (default: tls prod, none dev).")
     ClusterSecurity security;
 
     @Option(names = "--client-namespaces", paramLabel = "LIST",
@@ -184,11 +185,21 @@ public class deploy implements Callable<Integer> {
                 .withClientNamespaces(validClientNamespaces())
                 .withSecurity(security != null ? security : profile.security);
         requireUserNamespace();
+        if (profile.security == ClusterSecurity.TLS && security == ClusterSecurity.NONE) {
+            output.warn("deploy " + profile.id() + " --security none: any pod that reaches Kafka, and anyone who "
+                    + "may port-forward, reads, writes and deletes every topic");
+        }
         if (planOnly && (dryRun || delete)) {
             throw new ParameterException(spec.commandLine(), "--plan shows what a deploy would do on the live "
                     + "cluster: use it without --dry-run and --delete (--delete --dry-run lists a teardown)");
         }
         if (dryRun && !delete) {
+            if (manifests.security() == ClusterSecurity.TLS && !output.json()) {
+                // A comment, so the YAML still applies as is: keys are never printed, so they must exist first.
+                output.text("# The pods mount Secrets " + ClusterCredentials.NODE_SECRET + " and "
+                        + ClusterCredentials.ADMIN_SECRET + ": create them first (deploy " + profile.id() + " -n "
+                        + namespace.get() + " --no-wait makes every Secret; their keys: README, Security)");
+            }
             print(manifests.withPlatform(openshift ? Platform.OPENSHIFT : Platform.KUBERNETES).forApply());
             return Cli.OK;
         }
@@ -357,12 +368,15 @@ public class deploy implements Callable<Integer> {
                     + " objects") + (volumes.isEmpty() ? "" : deleteData ? "; " + verb + volumes.size() + " volumes"
                     : "; kept " + volumes.size() + " volumes (" + volumes.get(0) + (volumes.size() > 1 ? ".." : "")
                     + "; --delete-data deletes them)")
+                    + (plan.secrets().isEmpty() ? "" : (deleteData ? "; " + verb : "; kept ")
+                            + count(plan.secrets().size(), "Secret"))
                     + (plan.foreign().isEmpty() ? "" : "; left " + plan.foreign().size() + " not ours");
             Map<String, Object> facts = Output.facts("ok");
             facts.put("namespace", namespace.get());
             facts.put("dryRun", dryRun);
             facts.put("deleted", deleted);
             facts.put(deleteData ? "deletedVolumes" : "keptVolumes", volumes);
+            facts.put(deleteData ? "deletedSecrets" : "keptSecrets", Teardown.names(plan.secrets()));
             facts.put("notOurs", Teardown.names(plan.foreign()));
             output.result(line, facts);
             return Cli.OK;

@@ -30,6 +30,7 @@ import common.cluster.KafkaManifests;
 import common.cluster.KraftQuorum;
 import common.kafka.ClusterDefaults;
 import common.kafka.KafkaAccess;
+import common.kafka.BrokerCertificate;
 import common.kafka.KafkaVersions;
 import common.kafka.PartitionHealth;
 import common.kafka.QuorumMembers;
@@ -39,6 +40,7 @@ import common.kube.PortForwards;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -243,7 +245,24 @@ public class verify implements Callable<Integer> {
         found.putAll(versions.facts());
         return "Kafka healthy: " + brokers.size() + " brokers, controller leader " + quorum.leaderId() + " of "
                 + voters.size() + " voters" + (partitions.warning().isEmpty() ? "" : ", " + partitions.warning())
-                + (versions.note().isEmpty() ? "" : "; " + versions.note());
+                + (versions.note().isEmpty() ? "" : "; " + versions.note()) + certificateNote(access);
+    }
+
+    /**
+     * How the tool signed in, and when the certificate the brokers serve expires: within a renewal's margin it is
+     * said (the cluster is still healthy), so that a deploy renews it in time.
+     */
+    private String certificateNote(KafkaAccess access) {
+        found.put("securityProtocol", access.securityProtocol());
+        String ca = access.trustedCertificates();
+        Instant expires = ca == null ? null : BrokerCertificate.expiry(access.firstAddress(), ca,
+                Duration.ofSeconds(5));
+        found.put("certificateExpires", expires == null ? null : expires.toString());
+        if (expires == null || expires.isAfter(Instant.now().plus(BrokerCertificate.RENEW_BEFORE))) {
+            return "";
+        }
+        long days = Math.max(0, Duration.between(Instant.now(), expires).toDays());
+        return "; the brokers' certificate expires in " + days + " days: deploy renews it";
     }
 
     private static List<String> nonEmpty(String... parts) {

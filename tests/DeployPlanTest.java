@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import common.cli.CommandFailure;
+import common.cluster.ClusterCredentials;
 import common.cluster.ClusterProfile;
+import common.cluster.ClusterSecurity;
 import common.cluster.KafkaManifests;
 import common.cluster.KraftQuorum;
 import common.cluster.Platform;
+import common.cluster.certificates.CredentialSecrets;
 import common.day2.DeployPlan;
 import common.day2.DeployPlanner;
 import common.day2.ObservedCluster;
@@ -21,6 +24,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -54,6 +58,62 @@ class DeployPlanTest {
                 "wait for 1/1 brokers Ready",
                 "delete ConfigMap kafka-formation once the quorum has formed",
                 "plan: 7 steps"), plan(request(ClusterProfile.DEV), nothing()));
+    }
+
+    /** prod is secure by default: its Secrets before the pods that mount them, the LearnFlow user once Ready. */
+    @Test
+    void aNewProdClusterMakesItsSecretsThenGrantsTheLearnFlowUser() {
+        assertPlan(List.of(
+                "create Namespace plan",
+                "create Secrets kafka-cluster-ca, kafka-cluster-ca-cert, kafka-node-tls, kafka-admin, learnflow "
+                        + "(made here, never shown)",
+                "create ConfigMap kafka-formation (first voters: nodes 0,1,2)",
+                "create Service kafka-headless",
+                "create Service kafka",
+                "create StatefulSet kafka",
+                "create PodDisruptionBudget kafka",
+                "create NetworkPolicy kafka",
+                "wait for 3/3 brokers Ready",
+                "let user learnflow read and write the 7 LearnFlow topics with its groups (learnflow*)",
+                "delete ConfigMap kafka-formation once the quorum has formed",
+                "plan: 11 steps"), plan(request(ClusterProfile.PROD), nothing()));
+    }
+
+    @Test
+    void aSecureClusterKeepsItsSecurityAndTheSecretsDeployCannotMakeAgain() {
+        DeployPlanner.Request open = new DeployPlanner.Request(manifests(ClusterProfile.PROD,
+                KafkaManifests.DEFAULT_IMAGE, null), null, null, null, false, null, false, false, false, false,
+                ClusterSecurity.NONE);
+        assertEquals("this cluster runs --security tls; changing it to none in place is not supported: nothing "
+                + "changed. Deploy into another namespace, or delete this cluster first (deploy --delete "
+                + "--delete-data: all Kafka data is lost)", assertThrows(CommandFailure.class, () -> plan(open,
+                        Cluster.of(ClusterProfile.PROD, 3).observed())).getMessage());
+        ObservedCluster withoutAdmin = Cluster.of(ClusterProfile.PROD, 3).observed();
+        withoutAdmin.credentials().remove(ClusterCredentials.ADMIN_SECRET);
+        assertEquals("Secret kafka-admin of this secure cluster is gone, and deploy cannot make it again (clients "
+                + "trust the CA; the admin password is in Kafka's metadata): nothing changed. Restore it from a "
+                + "backup", assertThrows(CommandFailure.class, () -> plan(request(ClusterProfile.PROD),
+                        withoutAdmin)).getMessage());
+        ObservedCluster withoutApp = Cluster.of(ClusterProfile.PROD, 3).observed();
+        withoutApp.credentials().remove(ClusterCredentials.APP_SECRET);
+        assertEquals(List.of(
+                "1. create Secret learnflow (made here, never shown)",
+                "2. wait for 3/3 brokers Ready",
+                "3. let user learnflow read and write the 7 LearnFlow topics with its groups (learnflow*)",
+                "plan: 3 steps"), plan(request(ClusterProfile.PROD), withoutApp).lines());
+    }
+
+    /** Fewer than 30 days left: a new node certificate, and every broker restarted onto it, safely. */
+    @Test
+    void aNodeCertificateDueForRenewalIsRenewedAndRolledOnto() {
+        Cluster cluster = Cluster.of(ClusterProfile.PROD, 3);
+        cluster.nodeCertificateIssued = java.time.Instant.now().minus(java.time.Duration.ofDays(340));
+        List<String> lines = plan(request(ClusterProfile.PROD), cluster.observed()).lines();
+        assertTrue(lines.get(0).startsWith("1. renew the node certificate (expires "), lines.toString());
+        assertTrue(lines.get(1).startsWith("2. change StatefulSet kafka: "), lines.toString());
+        assertTrue(lines.get(2).startsWith("3. restart kafka-2, kafka-1, kafka-0"), lines.toString());
+        cluster.nodeCertificateIssued = java.time.Instant.now().minus(java.time.Duration.ofDays(300));
+        assertTrue(plan(request(ClusterProfile.PROD), cluster.observed()).nothingToDo(), "35 days left: not yet");
     }
 
     @Test
@@ -450,6 +510,8 @@ class DeployPlanTest {
         /** The finalized metadata.version: the level the default image's Kafka formats at, as its features. */
         int metadataVersion = DEFAULT_RELEASE.level();
         Map<String, Integer> features = DEFAULT_RELEASE.features();
+        /** When deploy issued the node certificate (a secure cluster's): a year before it expires. */
+        java.time.Instant nodeCertificateIssued = java.time.Instant.now();
 
         private Cluster(ClusterProfile profile, int replicas) {
             this.profile = profile;
@@ -487,8 +549,8 @@ class DeployPlanTest {
             }
             List<PersistentVolumeClaim> volumes = IntStream.range(0, claims).filter(i -> !missingClaims.contains(i))
                     .mapToObj(i -> new PersistentVolumeClaimBuilder()
-                    .withNewMetadata().withName("data-kafka-" + i).withLabels(Map.of("app.kubernetes.io/managed-by",
-                            "kafka-k8s-setup", KraftQuorum.LABEL, KraftQuorum.DYNAMIC.label()))
+                    .withNewMetadata().withName("data-kafka-" + i).withLabels(deployed.statefulSet().getSpec()
+                            .getVolumeClaimTemplates().get(0).getMetadata().getLabels())
                     .withDeletionTimestamp(terminatingClaims ? "2026-12-07T00:00:00Z" : null).endMetadata()
                     .build()).toList();
             List<Pod> running = IntStream.range(0, pods).mapToObj(i -> new PodBuilder().withNewMetadata()
@@ -498,7 +560,20 @@ class DeployPlanTest {
                     .toList();
             ConfigMap formationMap = formation ? deployed.formation() : null;
             return new ObservedCluster(true, objects, volumes, formationMap, Platform.KUBERNETES, running,
-                    kafka());
+                    deployed.security() == ClusterSecurity.TLS ? credentials(deployed) : Map.of(), kafka());
+        }
+
+        /** A secure cluster's Secrets as deploy left them: every one, the app user's access granted. */
+        private Map<String, Secret> credentials(KafkaManifests deployed) {
+            Map<String, Secret> secrets = new LinkedHashMap<>();
+            for (Secret secret : CredentialSecrets.make(deployed, ClusterCredentials.secretNames(), Map.of(),
+                    nodeCertificateIssued)) {
+                if (secret.getMetadata().getName().equals(ClusterCredentials.APP_SECRET)) {
+                    secret.getMetadata().setAnnotations(Map.of(ClusterCredentials.GRANTED, "true"));
+                }
+                secrets.put(secret.getMetadata().getName(), secret);
+            }
+            return secrets;
         }
 
         /** Two topics of three partitions at the profile's replication factor, spread over the brokers. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import common.cluster.ClusterProfile;
+import common.cluster.ClusterSecurity;
 import common.cluster.KafkaManifests;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +37,7 @@ class DynamicQuorumTest {
     @BeforeAll
     void startCluster() throws Exception {
         nodes = KafkaNodes.start(new KafkaManifests(ClusterProfile.PROD, "kafka", KafkaManifests.DEFAULT_IMAGE, null,
-                null));
+                null).withSecurity(ClusterSecurity.NONE));
         nodes.endFormation();
     }
 

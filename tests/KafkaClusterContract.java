@@ -208,6 +208,7 @@ abstract class KafkaClusterContract {
 
     private Properties clientProperties() {
         Properties props = new Properties();
+        props.putAll(nodes.clientProperties(common.cluster.ClusterCredentials.ADMIN_SECRET));
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, nodes.bootstrapServers());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000");

@@ -83,6 +83,13 @@ class LeastPrivilegeTest {
         assertEquals(0, first.exitCode(), first + "\nrequests: " + made());
         assertEquals(List.of(), refused());
         assertTrue(first.stdout().contains("; 5 Secrets made;"), first.stdout());
+        Scripts.Result kept = run("deploy.java", "-n", "secure", "--delete");
+        assertTrue(kept.stdout().contains("; kept 5 Secrets"), kept.stdout());
+        Scripts.Result deleted = run("deploy.java", "-n", "secure", "--delete", "--delete-data");
+        assertEquals(0, deleted.exitCode(), deleted.toString());
+        assertTrue(deleted.stdout().contains("; deleted 5 Secrets"), deleted.stdout());
+        assertEquals(List.of(), api.client().secrets().inNamespace("secure").list().getItems());
+        assertEquals(List.of(), refused());
     }
 
     @Test
@@ -176,7 +183,7 @@ class LeastPrivilegeTest {
         assertEquals(0, dryRun.exitCode(), dryRun.toString());
         // Deployed without waiting, the cluster never formed: its formation ConfigMap is still there.
         assertEquals("deploy --delete: would delete 6 objects; kept 3 volumes (data-kafka-0..; --delete-data "
-                + "deletes them)\n", dryRun.stdout());
+                + "deletes them); kept 5 Secrets\n", dryRun.stdout());
         assertEquals(3, api.client().services().inNamespace("teardown").list().getItems().size()
                 + api.client().apps().statefulSets().inNamespace("teardown").list().getItems().size(),
                 "a dry run deletes nothing");

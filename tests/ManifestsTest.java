@@ -103,9 +103,15 @@ class ManifestsTest {
         assertEquals("broker,controller", env.get("KAFKA_PROCESS_ROLES"));
         assertFalse(env.keySet().stream().anyMatch(k -> k.contains("ZOOKEEPER")), "no ZooKeeper in KRaft");
         assertEquals("/var/lib/kafka/data/logs", env.get("KAFKA_LOG_DIRS"));
-        assertEquals("PLAINTEXT://:9092,CONTROLLER://:9093,PORT_FORWARD://:9094", env.get("KAFKA_LISTENERS"));
+        // prod is secure by default: its brokers replicate on a mutual-TLS listener of their own.
+        boolean secure = profile == ClusterProfile.PROD;
+        assertEquals(secure ? "REPLICATION://:9091,CLIENT://:9092,CONTROLLER://:9093,PORT_FORWARD://:9094"
+                : "PLAINTEXT://:9092,CONTROLLER://:9093,PORT_FORWARD://:9094", env.get("KAFKA_LISTENERS"));
+        assertEquals(secure ? "REPLICATION:SSL,CLIENT:SASL_SSL,CONTROLLER:SSL,PORT_FORWARD:SASL_SSL"
+                : "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PORT_FORWARD:PLAINTEXT",
+                env.get("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"));
         assertEquals("CONTROLLER", env.get("KAFKA_CONTROLLER_LISTENER_NAMES"));
-        assertEquals("PLAINTEXT", env.get("KAFKA_INTER_BROKER_LISTENER_NAME"));
+        assertEquals(secure ? "REPLICATION" : "PLAINTEXT", env.get("KAFKA_INTER_BROKER_LISTENER_NAME"));
         assertEquals(manifests.clusterId(), env.get("CLUSTER_ID"));
         assertFalse(env.values().stream().anyMatch(v -> v.contains("/tmp") || v.contains("localhost")),
                 "nothing may fall back to the image's localhost or /tmp defaults: " + env);
@@ -116,7 +122,8 @@ class ManifestsTest {
                 .mapToObj(i -> "kafka-" + i + ".kafka-headless.kafka.svc.cluster.local:9093").toList(), bootstrap);
         String script = kafkaContainer(manifests.statefulSet()).getCommand().get(2);
         assertTrue(script.contains("KAFKA_NODE_ID=\"$ordinal\""), "node id from the pod ordinal: " + script);
-        assertTrue(script.contains("PLAINTEXT://${HOSTNAME}.kafka-headless.kafka.svc.cluster.local:9092"
+        assertTrue(script.contains((secure ? "CLIENT" : "PLAINTEXT")
+                + "://${HOSTNAME}.kafka-headless.kafka.svc.cluster.local:9092"
                 + ",CONTROLLER://${HOSTNAME}.kafka-headless.kafka.svc.cluster.local:9093"),
                 "each node advertises its own pod DNS name, the controller too (voters are added by it): " + script);
         assertTrue(script.endsWith("exec /opt/kafka/bin/kafka-server-start.sh /opt/kafka/config/server.properties"),
@@ -406,7 +413,7 @@ class ManifestsTest {
         assertTrue(manifests.formation().getData().get("initial-controllers")
                 .contains("0@kafka-0.kafka-headless.kafka.svc.corp.internal:9093:"));
         assertTrue(kafkaContainer(statefulSet).getCommand().get(2)
-                .contains("PLAINTEXT://${HOSTNAME}.kafka-headless.kafka.svc.corp.internal:9092"));
+                .contains("CLIENT://${HOSTNAME}.kafka-headless.kafka.svc.corp.internal:9092"));
         assertEquals("kafka.kafka.svc.corp.internal:9092", manifests.clientBootstrap());
         assertFalse(env(statefulSet).toString().contains("cluster.local"));
     }

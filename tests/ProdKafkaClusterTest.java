@@ -43,6 +43,7 @@ class ProdKafkaClusterTest extends KafkaClusterContract {
         nodes.stop(2);
         try {
             Properties props = new Properties();
+            props.putAll(nodes.clientProperties(common.cluster.ClusterCredentials.ADMIN_SECRET));
             props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, nodes.clientAddress(0) + "," + nodes.clientAddress(1));
             props.put(ProducerConfig.ACKS_CONFIG, "all");
             props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000");

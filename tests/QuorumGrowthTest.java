@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import common.cli.CommandFailure;
 import common.cluster.ClusterProfile;
+import common.cluster.ClusterSecurity;
 import common.cluster.KafkaManifests;
 import common.cluster.Platform;
 import common.day2.DeployPlanner;
@@ -60,7 +61,7 @@ class QuorumGrowthTest {
     @BeforeAll
     void startCluster() throws Exception {
         nodes = KafkaNodes.start(new KafkaManifests(ClusterProfile.PROD, "kafka", KafkaManifests.DEFAULT_IMAGE, null,
-                null), Map.of(), 1);
+                null).withSecurity(ClusterSecurity.NONE), Map.of(), 1);
         nodes.endFormation();
         // One deadline for every step of this class, as one deploy run has.
         kafka = KafkaAccess.direct(nodes.clientAddress(0), Duration.ofMinutes(5), Map.of());
@@ -183,7 +184,7 @@ class QuorumGrowthTest {
         KafkaManifests dev = new KafkaManifests(ClusterProfile.DEV, "kafka", KafkaManifests.DEFAULT_IMAGE, null,
                 null);
         KafkaManifests prod = new KafkaManifests(ClusterProfile.PROD, "kafka", KafkaManifests.DEFAULT_IMAGE, null,
-                null);
+                null).withSecurity(ClusterSecurity.NONE);
         ObservedCluster observed = new ObservedCluster(true, Map.of(ObservedCluster.key(prod.statefulSet()),
                 prod.statefulSet()), List.of(), null, Platform.KUBERNETES, List.of(), KafkaState.read(kafka));
         CommandFailure refused = assertThrows(CommandFailure.class, () -> new DeployPlanner(new DeployPlanner

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import common.cluster.AccessRules;
 import common.cluster.ClusterProfile;
+import common.cluster.ClusterSecurity;
 import common.cluster.KafkaManifests;
 import common.kafka.QuorumMembers;
 import common.kube.PodReadiness;
@@ -69,10 +70,10 @@ class RollingRestartTest {
         // A backlog of gigabytes, in miniature: small replica fetches, and a throttle measured over a short window
         // (over the default 11 s window, a broker down for 10 s may fetch its whole backlog unthrottled).
         nodes = KafkaNodes.start(new KafkaManifests(ClusterProfile.PROD, "kafka", KafkaManifests.DEFAULT_IMAGE,
-                null, null), Map.of("KAFKA_REPLICA_FETCH_MAX_BYTES", "16384",
+                null, null).withSecurity(ClusterSecurity.NONE), Map.of("KAFKA_REPLICA_FETCH_MAX_BYTES", "16384",
                         "KAFKA_REPLICA_FETCH_RESPONSE_MAX_BYTES", "32768",
                         "KAFKA_REPLICATION_QUOTA_WINDOW_NUM", "2"));
-        Scripts.Result deployed = deploy("prod", "--no-wait");
+        Scripts.Result deployed = deploy("prod", "--no-wait", "--security", "none");
         assertEquals(0, deployed.exitCode(), deployed.toString());
         model = new ClusterModel(api, "kafka", nodes);
         try (Admin admin = nodes.admin(nodes.bootstrapServers())) {

@@ -216,6 +216,89 @@ class SecureClusterTest {
         assertInstanceOf(SslAuthenticationException.class, refused, String.valueOf(refused));
     }
 
+    /**
+     * A node certificate that expires within 30 days: deploy issues a new one from the same CA and rolls every
+     * broker onto it; the brokers then serve it, and clients that trust the CA keep working.
+     */
+    @Test
+    @Order(7)
+    void deployRenewsACertificateDueAndRollsOntoIt() throws Exception {
+        Instant served = Instant.parse((String) JsonResult.parse(run("verify.java", "--json"))
+                .get("certificateExpires"));
+        Map<String, String> caSecret = KafkaNodes.decoded(api.client().secrets().inNamespace("kafka")
+                .withName(ClusterCredentials.CA_SECRET).get());
+        var ca = new ClusterCertificates.Issued(caSecret.get(ClusterCredentials.CA_CERTIFICATE),
+                caSecret.get(ClusterCredentials.CA_KEY));
+        var expiring = ClusterCertificates.newNodeCertificate(ca, ClusterCredentials.nodeDnsNames("kafka",
+                KafkaEndpoints.DEFAULT_CLUSTER_DOMAIN), Instant.now().minus(Duration.ofDays(355)));
+        api.client().secrets().inNamespace("kafka").withName(ClusterCredentials.NODE_SECRET).edit(secret ->
+                new io.fabric8.kubernetes.api.model.SecretBuilder(secret).withData(null).withStringData(Map.of(
+                        ClusterCredentials.NODE_KEY_STORE, expiring.keyStore(ca.certificate()),
+                        ClusterCredentials.CA_CERTIFICATE, ca.certificate())).build());
+
+        Scripts.Result planned = deploy("--plan");
+        assertEquals(4, planned.exitCode(), planned.toString());
+        assertTrue(planned.stdout().contains("renew the node certificate (expires "), planned.stdout());
+        Scripts.Result renewed = deploy("--timeout", "400s");
+        assertEquals(0, renewed.exitCode(), renewed.toString());
+        assertTrue(renewed.stdout().contains("; rolled 3;"), renewed.stdout());
+        Instant now = Instant.parse((String) JsonResult.parse(run("verify.java", "--json"))
+                .get("certificateExpires"));
+        assertTrue(now.isAfter(served), "a new certificate served: " + served + " then " + now);
+        assertEquals(0, deploy("--plan").exitCode(), "renewed once");
+        try (KafkaProducer<String, String> producer = producer(ClusterCredentials.APP_SECRET)) {
+            producer.send(new ProducerRecord<>(LEARNFLOW_TOPIC, "k", "after the renewal")).get(30, TimeUnit.SECONDS);
+        }
+        model.check();
+    }
+
+    /**
+     * get_connection --client-config: the Java properties and the Dapr component name where the password and the
+     * CA are; with --show-password the properties hold the password, and work as printed (with the addresses of
+     * this machine and the CA where the comment says to mount it).
+     */
+    @Test
+    @Order(8)
+    void getConnectionPrintsAClientConfigThatWorks() throws Exception {
+        String password = password(ClusterCredentials.APP_SECRET);
+        api.enforce(new RbacPolicy("learnflow-dev", List.of(AccessRules.useRole("kafka"))));
+        try {
+            Scripts.Result java = run("get_connection.java", "--client-config", "java");
+            assertEquals(0, java.exitCode(), java.toString());
+            assertTrue(java.stdout().contains("security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\n"),
+                    java.stdout());
+            Scripts.Result dapr = run("get_connection.java", "--client-config", "dapr", "--json");
+            assertEquals(0, dapr.exitCode(), dapr.toString());
+            Map<String, Object> json = JsonResult.parse(dapr);
+            assertEquals(Map.of("name", "learnflow", "key", "password"), json.get("passwordSecret"), dapr.stdout());
+            assertEquals("SCRAM-SHA-512", json.get("saslMechanism"));
+            assertTrue(((String) json.get("clientConfig")).contains("type: pubsub.kafka"), dapr.stdout());
+            Scripts.Result refused = run("get_connection.java", "--client-config", "java", "--show-password");
+            assertEquals(1, refused.exitCode(), refused.toString());
+            assertTrue(refused.stderr().contains("cannot get resource \"secrets\""), refused.stderr());
+            for (Scripts.Result result : List.of(java, dapr, refused)) {
+                assertFalse(result.stdout().contains(password) || result.stderr().contains(password));
+            }
+        } finally {
+            api.enforce(null);
+        }
+        Scripts.Result shown = run("get_connection.java", "--client-config", "java", "--show-password");
+        assertEquals(0, shown.exitCode(), shown.toString());
+        Properties printed = new Properties();
+        printed.load(new java.io.StringReader(shown.stdout()));
+        assertTrue(printed.getProperty("sasl.jaas.config").contains(password));
+        java.nio.file.Path ca = java.nio.file.Files.createTempFile("ca", ".crt");
+        java.nio.file.Files.writeString(ca, KafkaNodes.decoded(api.client().secrets().inNamespace("kafka")
+                .withName(ClusterCredentials.CA_CERT_SECRET).get()).get(ClusterCredentials.CA_CERTIFICATE));
+        printed.put("bootstrap.servers", nodes.bootstrapServers());
+        printed.put("ssl.truststore.location", ca.toString());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(printed, new StringSerializer(),
+                new StringSerializer())) {
+            producer.send(new ProducerRecord<>(LEARNFLOW_TOPIC, "k", "from the printed config"))
+                    .get(30, TimeUnit.SECONDS);
+        }
+    }
+
     private Throwable describeCluster(Map<String, Object> settings, String bootstrap) {
         Properties props = new Properties();
         props.putAll(settings);

@@ -50,12 +50,16 @@ abstract class TopicsContract {
         }
     }
 
+    /** A command run as a user of Kafka's tools would: --bootstrap-server, and its --command-config. */
     Scripts.Result run(String script, String... args) {
-        String[] all = new String[args.length + 2];
-        all[0] = "--bootstrap-server";
-        all[1] = nodes.bootstrapServers();
-        System.arraycopy(args, 0, all, 2, args.length);
-        return Scripts.run(Map.of(), Duration.ofMinutes(2), script, all);
+        List<String> all = new java.util.ArrayList<>(List.of("--bootstrap-server", nodes.bootstrapServers()));
+        try {
+            all.addAll(List.of("--command-config", nodes.commandConfig().toString()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        all.addAll(List.of(args));
+        return Scripts.run(Map.of(), Duration.ofMinutes(2), script, all.toArray(String[]::new));
     }
 
     Map<String, TopicDescription> describeCatalogue(Admin admin) throws Exception {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import common.cluster.ClusterProfile;
+import common.cluster.ClusterSecurity;
 import common.cluster.KafkaManifests;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,8 +49,9 @@ class UpgradeTest {
 
     @BeforeAll
     void start() throws Exception {
-        nodes = KafkaNodes.start(new KafkaManifests(ClusterProfile.PROD, "kafka", OLD, null, null));
-        Scripts.Result deployed = deploy("--image", OLD, "--no-wait");
+        nodes = KafkaNodes.start(new KafkaManifests(ClusterProfile.PROD, "kafka", OLD, null, null)
+                .withSecurity(ClusterSecurity.NONE));
+        Scripts.Result deployed = deploy("--image", OLD, "--no-wait", "--security", "none");
         assertEquals(0, deployed.exitCode(), deployed.toString());
         model = new ClusterModel(api, "kafka", nodes);
         try (Admin admin = nodes.admin(nodes.bootstrapServers())) {

@@ -54,13 +54,15 @@ public final class AccessRules {
         // A new cluster's first voters (KraftQuorum.FORMATION), deleted once the quorum has formed.
         rules.add(rule(CORE, List.of("configmaps"), "get", "create", "delete"));
         rules.add(rule(CORE, List.of("events"), "list"));
-        // A secure cluster's certificates and passwords: made once (create cannot be limited to names), read and
-        // marked by name only.
+        // A secure cluster's certificates and passwords: made once (create cannot be limited to names), read, marked
+        // (the app user's) and renewed (the node certificate) by name only.
         rules.add(new PolicyRuleBuilder(rule(CORE, List.of("secrets"), "get"))
                 .withResourceNames(ClusterCredentials.secretNames()).build());
         rules.add(rule(CORE, List.of("secrets"), "create"));
+        rules.add(new PolicyRuleBuilder(rule(CORE, List.of("secrets"), "delete"))
+                .withResourceNames(ClusterCredentials.secretNames()).build());
         rules.add(new PolicyRuleBuilder(rule(CORE, List.of("secrets"), "patch"))
-                .withResourceNames(ClusterCredentials.APP_SECRET).build());
+                .withResourceNames(ClusterCredentials.APP_SECRET, ClusterCredentials.NODE_SECRET).build());
         // One deploy at a time (DeployLease).
         rules.add(rule("coordination.k8s.io", List.of("leases"), "get", "create", "delete"));
         return role(DEPLOY_ROLE, namespace, rules);

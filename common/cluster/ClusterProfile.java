@@ -10,7 +10,7 @@ public enum ClusterProfile {
     DEV(1, false, "512Mi", "500m", "-Xmx256m -Xms256m", 1, "1Gi", Duration.ofSeconds(60), false, false,
             ClusterSecurity.NONE),
     PROD(3, true, "2Gi", "1", "-Xmx1g -Xms1g", 2, "10Gi", Duration.ofSeconds(120), true, true,
-            ClusterSecurity.NONE);
+            ClusterSecurity.TLS);
 
     /** Brokers, each also a KRaft controller, unless --replicas asks for more. */
     public final int replicas;
@@ -35,7 +35,10 @@ public enum ClusterProfile {
      * port-forward listener; dev stays open for quick local work.
      */
     public final boolean isolatedNetwork;
-    /** A new cluster's listeners, unless --security says otherwise (a deployed cluster keeps its own). */
+    /**
+     * A new cluster's listeners, unless --security says otherwise (a deployed cluster keeps its own): prod is
+     * secure, dev open for quick local work.
+     */
     public final ClusterSecurity security;
 
     ClusterProfile(int replicas, boolean scalable, String memory, String cpu, String heapOptions, int minInsyncReplicas,

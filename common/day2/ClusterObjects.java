@@ -84,6 +84,20 @@ final class ClusterObjects {
         return created;
     }
 
+    /** Secrets that exist, given new contents (a merge patch of their keys). */
+    void replaceSecrets(List<Secret> secrets) {
+        for (Secret secret : secrets) {
+            try {
+                client.secrets().inNamespace(namespace).withName(secret.getMetadata().getName())
+                        .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(
+                                new io.fabric8.kubernetes.api.model.SecretBuilder().withStringData(
+                                        secret.getStringData()).build()));
+            } catch (KubernetesClientException e) {
+                throw access.failure("replacing Secret " + secret.getMetadata().getName(), e);
+            }
+        }
+    }
+
     /** A user Secret's password. */
     String password(String secretName) {
         try {

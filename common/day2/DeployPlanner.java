@@ -10,6 +10,7 @@ import common.cluster.KafkaManifests;
 import common.cluster.KafkaNetworkPolicy;
 import common.cluster.KraftQuorum;
 import common.cluster.ObjectDiff;
+import common.kafka.BrokerCertificate;
 import common.kafka.KafkaReleases;
 import common.kafka.KafkaState;
 import common.kafka.PartitionHealth;
@@ -20,6 +21,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -97,7 +99,7 @@ public final class DeployPlanner {
                 .withSecurity(formattedSecurity != null ? formattedSecurity : request.security() != null
                         ? request.security() : request.rendered().security())
                 .withRestartMarker(request.restartMarker() != null ? request.restartMarker()
-                        : KafkaManifests.restartMarker(live));
+                        : renewalDue() != null ? Instant.now().toString() : KafkaManifests.restartMarker(live));
         this.blockers = live == null ? List.of() : InPlaceChange.blockers(live, shaped.statefulSet());
         this.deployed = blockers.isEmpty() ? live : null;
         this.manifests = blockers.isEmpty() ? shaped : shaped.withQuorum(KraftQuorum.DYNAMIC);
@@ -202,6 +204,10 @@ public final class DeployPlanner {
         if (!observed.namespaceExists()) {
             steps.add(new DeployStep.CreateNamespace(manifests.namespaceName()));
         }
+        Instant renewal = renewalDue();
+        if (renewal != null && manifests.security() == ClusterSecurity.TLS) {
+            steps.add(new DeployStep.RenewNodeCertificate(renewal.toString()));
+        }
         List<String> missingSecrets = manifests.security() != ClusterSecurity.TLS ? List.of()
                 : ClusterCredentials.secretNames().stream()
                         .filter(name -> !observed.credentials().containsKey(name)).toList();
@@ -241,6 +247,24 @@ public final class DeployPlanner {
             steps.add(new DeployStep.EndFormation());
         }
         return new DeployPlan(manifests, steps, leftUpTo, removed);
+    }
+
+    /**
+     * When the node certificate a running cluster's Secret holds expires, if within {@link
+     * BrokerCertificate#RENEW_BEFORE}: deploy then issues a new one from the same CA (clients keep trusting it) and
+     * restarts every broker onto it, safely. Null when no renewal is due.
+     */
+    private Instant renewalDue() {
+        io.fabric8.kubernetes.api.model.Secret node = live == null ? null
+                : observed.credentials().get(ClusterCredentials.NODE_SECRET);
+        if (node == null) {
+            return null;
+        }
+        String keyStore = ClusterCredentials.value(node, ClusterCredentials.NODE_KEY_STORE);
+        int certificate = keyStore.indexOf("-----BEGIN CERTIFICATE-----");
+        Instant expires = certificate < 0 ? Instant.EPOCH : BrokerCertificate.notAfter(keyStore.substring(
+                certificate));
+        return expires.isBefore(Instant.now().plus(BrokerCertificate.RENEW_BEFORE)) ? expires : null;
     }
 
     /** Whether the app user's Secret says its password and ACLs are in Kafka (a deploy finished granting them). */

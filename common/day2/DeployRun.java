@@ -134,6 +134,10 @@ public final class DeployRun {
             progress.update("creating the certificates and passwords");
             secretsCreated = clusterObjects.createSecrets(newSecrets.make(manifests, create.names(),
                     observed.credentials()));
+        } else if (step instanceof DeployStep.RenewNodeCertificate) {
+            progress.update("renewing the node certificate");
+            clusterObjects.replaceSecrets(newSecrets.make(manifests, List.of(ClusterCredentials.NODE_SECRET),
+                    observed.credentials()));
         } else if (step instanceof DeployStep.GrantAccess grant) {
             progress.update("granting user " + grant.user() + " its ACLs");
             UserAccess.grant(kafka(deadline), grant.user(), clusterObjects.password(ClusterCredentials.APP_SECRET));

@@ -94,7 +94,14 @@ public sealed interface DeployStep {
     record CreateSecrets(List<String> names) implements DeployStep {
         public String describe() {
             return "create Secret" + (names.size() == 1 ? " " : "s ") + String.join(", ", names)
-                    + " (certificates, passwords)";
+                    + " (made here, never shown)";
+        }
+    }
+
+    /** A new node certificate from the same CA, before the roll that restarts every broker onto it. */
+    record RenewNodeCertificate(String expires) implements DeployStep {
+        public String describe() {
+            return "renew the node certificate (expires " + expires.substring(0, 10) + ") and roll onto it";
         }
     }
 

@@ -1,6 +1,7 @@
 package common.day2;
 
 import common.cli.Progress;
+import common.cluster.ClusterCredentials;
 import common.cluster.KafkaManifests;
 import common.kube.ClusterObserver;
 import common.kube.KubernetesAccess;
@@ -26,7 +27,12 @@ public final class Teardown {
     private final String namespace;
 
     /** What a teardown found: what goes, the volumes that stay, and the objects that are not the tool's. */
-    public record Plan(List<HasMetadata> objects, List<PersistentVolumeClaim> volumes, List<HasMetadata> foreign) {
+    /**
+     * @param secrets a secure cluster's certificates and passwords: they go with the volumes (the admin user's
+     *                password lives in the metadata on them)
+     */
+    public record Plan(List<HasMetadata> objects, List<PersistentVolumeClaim> volumes, List<HasMetadata> secrets,
+            List<HasMetadata> foreign) {
     }
 
     public Teardown(KubernetesClient client, KubernetesAccess access, String namespace) {
@@ -50,7 +56,14 @@ public final class Teardown {
                 (Ownership.ours(found) ? objects : foreign).add(found);
             }
         }
-        return new Plan(objects, volumes(foreign), foreign);
+        List<HasMetadata> secrets = new ArrayList<>();
+        for (String name : ClusterCredentials.secretNames()) {
+            HasMetadata found = get(client.secrets().inNamespace(namespace).withName(name));
+            if (found != null) {
+                (Ownership.ours(found) ? secrets : foreign).add(found);
+            }
+        }
+        return new Plan(objects, volumes(foreign), secrets, foreign);
     }
 
     /** The tool's data volumes; others' claims with those names go to {@code foreign}. */
@@ -77,6 +90,7 @@ public final class Teardown {
             List<HasMetadata> volumes = new ArrayList<>(plan.volumes());
             java.util.Collections.reverse(volumes);
             doomed.addAll(volumes);
+            doomed.addAll(plan.secrets());
         }
         for (HasMetadata object : doomed) {
             String what = object.getKind() + " " + object.getMetadata().getName();

@@ -40,7 +40,7 @@ final class Volumes {
         Set<String> names = Set.copyOf(step.volumes());
         List<PersistentVolumeClaim> volumes = observed.stream()
                 .filter(claim -> names.contains(claim.getMetadata().getName())).toList();
-        new Teardown(client, access, namespace).execute(new Teardown.Plan(List.of(), volumes, List.of()), true,
+        new Teardown(client, access, namespace).execute(new Teardown.Plan(List.of(), volumes, List.of(), List.of()), true,
                 progress);
     }
 

@@ -34,6 +34,8 @@ public final class KafkaAccess implements AutoCloseable {
     /** Closed with this access; null when Kafka is reached directly. */
     private final PortForwards forwards;
     private final Admin admin;
+    private final String bootstrap;
+    private final Map<String, ?> clientSecurity;
 
     private KafkaAccess(String bootstrap, String where, Duration timeout, PortForwards forwards,
             Map<String, ?> clientSecurity) {
@@ -41,6 +43,8 @@ public final class KafkaAccess implements AutoCloseable {
         this.timeout = timeout;
         this.deadline = System.nanoTime() + timeout.toNanos();
         this.forwards = forwards;
+        this.bootstrap = bootstrap;
+        this.clientSecurity = clientSecurity;
         Properties props = new Properties();
         props.putAll(clientSecurity);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -100,6 +104,23 @@ public final class KafkaAccess implements AutoCloseable {
 
     public Admin admin() {
         return admin;
+    }
+
+    /** How this client reaches Kafka: PLAINTEXT, or what it signs in with (SASL_SSL for a secure cluster). */
+    public String securityProtocol() {
+        Object protocol = clientSecurity.get("security.protocol");
+        return protocol == null ? "PLAINTEXT" : protocol.toString();
+    }
+
+    /** The CA certificates (PEM) this client trusts the brokers by, when it was given them inline; else null. */
+    public String trustedCertificates() {
+        Object certificates = clientSecurity.get("ssl.truststore.certificates");
+        return certificates == null ? null : certificates.toString();
+    }
+
+    /** The first bootstrap address, host:port. */
+    public String firstAddress() {
+        return bootstrap.split(",")[0].trim();
     }
 
     /** Waits for a Kafka answer within what is left of the deadline; failures become one line. */

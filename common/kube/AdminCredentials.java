@@ -1,6 +1,7 @@
 package common.kube;
 
 import common.cluster.ClusterCredentials;
+import common.cluster.ClusterSecurity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -15,31 +16,35 @@ public final class AdminCredentials {
     }
 
     /**
-     * The Kafka client settings to sign in as the admin user, or none for an open cluster (no admin Secret), or
-     * when the caller may not read it: Kafka then says that it refused the connection.
+     * The Kafka client settings to sign in as the admin user, or none for an open cluster (no admin Secret). A
+     * caller who may not read the Secret (a Role from before secure clusters) is refused only when the cluster is
+     * secure: an open one needs nothing.
      */
     public static Map<String, Object> read(KubernetesClient client, KubernetesAccess access, String namespace) {
-        Secret admin = get(client, access, namespace, ClusterCredentials.ADMIN_SECRET);
+        Secret admin;
+        try {
+            admin = client.secrets().inNamespace(namespace).withName(ClusterCredentials.ADMIN_SECRET).get();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 403 && ClusterSecurity.of(PortForwards.deployed(client, access, namespace))
+                    == ClusterSecurity.NONE) {
+                return Map.of();
+            }
+            throw access.failure("reading Secret " + ClusterCredentials.ADMIN_SECRET, e);
+        }
         if (admin == null) {
             return Map.of();
         }
-        Secret ca = get(client, access, namespace, ClusterCredentials.CA_CERT_SECRET);
+        Secret ca;
+        try {
+            ca = client.secrets().inNamespace(namespace).withName(ClusterCredentials.CA_CERT_SECRET).get();
+        } catch (KubernetesClientException e) {
+            throw access.failure("reading Secret " + ClusterCredentials.CA_CERT_SECRET, e);
+        }
         if (ca == null) {
             throw new common.cli.CommandFailure("Secret " + ClusterCredentials.CA_CERT_SECRET + " is missing: "
                     + "without the CA certificate the brokers cannot be trusted; deploy again to restore it");
         }
         return ClusterCredentials.clientProperties(ClusterCredentials.value(admin, ClusterCredentials.JAAS_CONFIG),
                 ClusterCredentials.value(ca, ClusterCredentials.CA_CERTIFICATE));
-    }
-
-    private static Secret get(KubernetesClient client, KubernetesAccess access, String namespace, String name) {
-        try {
-            return client.secrets().inNamespace(namespace).withName(name).get();
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 403) {
-                return null;
-            }
-            throw access.failure("reading Secret " + name, e);
-        }
     }
 }

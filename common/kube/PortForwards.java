@@ -83,7 +83,7 @@ public final class PortForwards implements AutoCloseable {
     }
 
     /** The deployed Kafka StatefulSet; fails in one line when there is none. */
-    private static StatefulSet deployed(KubernetesClient client, KubernetesAccess access, String namespace) {
+    public static StatefulSet deployed(KubernetesClient client, KubernetesAccess access, String namespace) {
         try {
             StatefulSet statefulSet = client.apps().statefulSets().inNamespace(namespace)
                     .withName(KafkaEndpoints.CLUSTER_NAME).get();

@@ -110,7 +110,7 @@ public final class KafkaNodes implements AutoCloseable {
     public static KafkaNodes start(KafkaManifests manifests, Map<String, String> testSettings, int firstVoters)
             throws Exception {
         KafkaNodes nodes = new KafkaNodes(manifests, testSettings, Files.createTempDirectory("kafka-nodes"),
-                name -> null);
+                newSecrets(manifests));
         if (nodes.formation != null) {
             String voters = nodes.formation.getData().get(KraftQuorum.INITIAL_CONTROLLERS);
             nodes.formation = new io.fabric8.kubernetes.api.model.ConfigMapBuilder(nodes.formation)
@@ -126,7 +126,7 @@ public final class KafkaNodes implements AutoCloseable {
      */
     public static KafkaNodes startApplied(KafkaManifests manifests, ConfigMap formation) throws Exception {
         KafkaNodes nodes = new KafkaNodes(manifests, Map.of(), Files.createTempDirectory("kafka-nodes"),
-                name -> null);
+                newSecrets(manifests));
         nodes.formation = formation;
         return startEach(nodes);
     }
@@ -141,6 +141,38 @@ public final class KafkaNodes implements AutoCloseable {
         KafkaNodes nodes = new KafkaNodes(manifests, Map.of(), Files.createTempDirectory("kafka-nodes"),
                 name -> decoded(client.secrets().inNamespace(namespace).withName(name).get()));
         return startEach(nodes);
+    }
+
+    /**
+     * A secure cluster's Secrets as someone made them before applying its YAML (deploy, or a GitOps repository's
+     * secret store), with the keys deploy gives them; none for an open cluster.
+     */
+    private static java.util.function.Function<String, Map<String, String>> newSecrets(KafkaManifests manifests) {
+        if (manifests.security() != common.cluster.ClusterSecurity.TLS) {
+            return name -> null;
+        }
+        Map<String, Map<String, String>> made = new HashMap<>();
+        for (var secret : common.cluster.certificates.CredentialSecrets.make(manifests,
+                common.cluster.ClusterCredentials.secretNames(), Map.of(), java.time.Instant.now())) {
+            made.put(secret.getMetadata().getName(), decoded(secret));
+        }
+        return made::get;
+    }
+
+    /**
+     * Kafka's client config file ({@code --command-config}) that signs in as the admin user; an empty file for an
+     * open cluster. Only the owner may read it.
+     */
+    public Path commandConfig() throws IOException {
+        Path file = Files.createTempFile(workDir, "admin", ".properties",
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Properties properties = new Properties();
+        properties.putAll(clientProperties(common.cluster.ClusterCredentials.ADMIN_SECRET));
+        try (var out = Files.newBufferedWriter(file)) {
+            properties.store(out, null);
+        }
+        return file;
     }
 
     /** A Secret's keys, decoded (null for no Secret). */
