@@ -177,7 +177,9 @@ public class deploy implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (printRbac) {
-            print(AccessRules.all(namespace.get()));
+            List<String> copiedInto = clientNamespaces == null || clientNamespaces.equals("*") ? List.of()
+                    : validClientNamespaces();
+            print(AccessRules.all(namespace.get(), copiedInto));
             return Cli.OK;
         }
         KafkaManifests manifests = withValidReplicas(new KafkaManifests(profile, namespace.get(), validImage(),
@@ -390,7 +392,6 @@ public class deploy implements Callable<Integer> {
         }
     }
 
-    /** The rendered cluster with --replicas, when given and valid for the profile. */
     /** --client-namespaces: null when not given (a cluster keeps its own), empty for '*' (any pod). */
     private List<String> validClientNamespaces() {
         if (clientNamespaces == null) {

@@ -103,6 +103,24 @@ class DeployPlanTest {
                 "plan: 3 steps"), plan(request(ClusterProfile.PROD), withoutApp).lines());
     }
 
+    /** Pods reference Secrets of their own namespace: a narrowed secure cluster keeps copies in its namespaces. */
+    @Test
+    void theClientNamespacesGetCopiesOfTheLearnFlowUsersSecrets() {
+        Cluster cluster = Cluster.of(ClusterProfile.PROD, 3);
+        cluster.clientNamespaces = List.of("shop", "tutor");
+        cluster.copiedInto = List.of("shop");
+        assertEquals(List.of("1. copy Secrets learnflow, kafka-cluster-ca-cert into namespace tutor",
+                "2. wait for 3/3 brokers Ready", "plan: 2 steps"),
+                plan(request(ClusterProfile.PROD), cluster.observed()).lines());
+        cluster.copiedInto = List.of("shop", "tutor");
+        assertTrue(plan(request(ClusterProfile.PROD), cluster.observed()).nothingToDo());
+        ObservedCluster foreign = cluster.observed();
+        foreign.copies().get("tutor/learnflow").getMetadata().setLabels(Map.of());
+        assertEquals("Secret learnflow in namespace tutor is not this tool's copy: nothing changed. Copying over it "
+                + "is possible only with --adopt", assertThrows(CommandFailure.class,
+                        () -> plan(request(ClusterProfile.PROD), foreign)).getMessage());
+    }
+
     /** Fewer than 30 days left: a new node certificate, and every broker restarted onto it, safely. */
     @Test
     void aNodeCertificateDueForRenewalIsRenewedAndRolledOnto() {
@@ -112,8 +130,9 @@ class DeployPlanTest {
         assertTrue(lines.get(0).startsWith("1. renew the node certificate (expires "), lines.toString());
         assertTrue(lines.get(1).startsWith("2. change StatefulSet kafka: "), lines.toString());
         assertTrue(lines.get(2).startsWith("3. restart kafka-2, kafka-1, kafka-0"), lines.toString());
-        cluster.nodeCertificateIssued = java.time.Instant.now().minus(java.time.Duration.ofDays(300));
-        assertTrue(plan(request(ClusterProfile.PROD), cluster.observed()).nothingToDo(), "35 days left: not yet");
+        Cluster later = Cluster.of(ClusterProfile.PROD, 3);
+        later.nodeCertificateIssued = java.time.Instant.now().minus(java.time.Duration.ofDays(300));
+        assertTrue(plan(request(ClusterProfile.PROD), later.observed()).nothingToDo(), "65 days left: not yet");
     }
 
     @Test
@@ -512,6 +531,9 @@ class DeployPlanTest {
         Map<String, Integer> features = DEFAULT_RELEASE.features();
         /** When deploy issued the node certificate (a secure cluster's): a year before it expires. */
         java.time.Instant nodeCertificateIssued = java.time.Instant.now();
+        /** The client namespaces that hold copies of the LearnFlow user's Secrets; null: all, as deploy left them. */
+        List<String> copiedInto;
+        private Map<String, Secret> madeSecrets;
 
         private Cluster(ClusterProfile profile, int replicas) {
             this.profile = profile;
@@ -559,20 +581,34 @@ class DeployPlanTest {
                     .withStatus(downBrokers.contains(i) ? "False" : "True").endCondition().endStatus().build())
                     .toList();
             ConfigMap formationMap = formation ? deployed.formation() : null;
+            Map<String, Secret> secrets = deployed.security() == ClusterSecurity.TLS ? credentials(deployed) : Map.of();
+            Map<String, Secret> copies = new LinkedHashMap<>();
+            List<String> copied = copiedInto != null ? copiedInto : deployed.security() != ClusterSecurity.TLS
+                    || clientNamespaces == null ? List.of() : clientNamespaces;
+            for (String namespace : copied) {
+                for (String name : ClusterCredentials.COPIED) {
+                    copies.put(namespace + "/" + name, ClusterCredentials.copy(secrets.get(name), namespace));
+                }
+            }
             return new ObservedCluster(true, objects, volumes, formationMap, Platform.KUBERNETES, running,
-                    deployed.security() == ClusterSecurity.TLS ? credentials(deployed) : Map.of(), kafka());
+                    new LinkedHashMap<>(secrets), copies, kafka());
         }
 
         /** A secure cluster's Secrets as deploy left them: every one, the app user's access granted. */
         private Map<String, Secret> credentials(KafkaManifests deployed) {
+            if (madeSecrets != null) {
+                return madeSecrets;
+            }
             Map<String, Secret> secrets = new LinkedHashMap<>();
             for (Secret secret : CredentialSecrets.make(deployed, ClusterCredentials.secretNames(), Map.of(),
                     nodeCertificateIssued)) {
                 if (secret.getMetadata().getName().equals(ClusterCredentials.APP_SECRET)) {
                     secret.getMetadata().setAnnotations(Map.of(ClusterCredentials.GRANTED, "true"));
                 }
+                secret.getMetadata().setNamespace(NS);
                 secrets.put(secret.getMetadata().getName(), secret);
             }
+            madeSecrets = secrets;
             return secrets;
         }
 

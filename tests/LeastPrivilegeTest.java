@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import tests.support.ApiServer;
+import tests.support.KafkaNodes;
 import tests.support.RbacPolicy;
 import tests.support.ResourceRequest;
 import tests.support.Scripts;
@@ -90,6 +92,40 @@ class LeastPrivilegeTest {
         assertTrue(deleted.stdout().contains("; deleted 5 Secrets"), deleted.stdout());
         assertEquals(List.of(), api.client().secrets().inNamespace("secure").list().getItems());
         assertEquals(List.of(), refused());
+    }
+
+    /**
+     * A secure cluster whose client port is narrowed to namespaces keeps a copy of the LearnFlow user's Secret and
+     * the CA certificate in each (pods reference Secrets of their own namespace only), under the printed copy Role,
+     * and copies them again when their source changed, also when a later deploy does not repeat the namespaces.
+     */
+    @Test
+    void aNarrowedSecureClusterKeepsCopiesOfTheUsersSecretInItsClientNamespaces() {
+        namespaceExists("shop");
+        namespaceExists("storefront");
+        grant(AccessRules.deployRole("shop"), AccessRules.copyRole("storefront"));
+        Scripts.Result first = run("deploy.java", "prod", "-n", "shop", "--client-namespaces", "storefront",
+                "--no-wait");
+        assertEquals(0, first.exitCode(), first + "\nrequests: " + made());
+        assertEquals(List.of(), refused());
+        for (String name : List.of("learnflow", "kafka-cluster-ca-cert")) {
+            assertEquals(KafkaNodes.decoded(api.client().secrets().inNamespace("shop").withName(name).get()),
+                    KafkaNodes.decoded(api.client().secrets().inNamespace("storefront").withName(name).get()), name);
+        }
+        api.client().secrets().inNamespace("shop").withName("learnflow").edit(secret -> new SecretBuilder(secret)
+                .withStringData(Map.of("password", "rotated", "sasl.jaas.config", "rotated")).build());
+        Scripts.Result planned = run("deploy.java", "prod", "-n", "shop", "--plan", "--no-wait");
+        assertEquals(4, planned.exitCode(), planned.toString());
+        assertTrue(planned.stdout().contains("copy Secrets learnflow, kafka-cluster-ca-cert into namespace "
+                + "storefront"), planned.stdout());
+        assertEquals(0, run("deploy.java", "prod", "-n", "shop", "--no-wait").exitCode());
+        assertEquals("rotated", KafkaNodes.decoded(api.client().secrets().inNamespace("storefront")
+                .withName("learnflow").get()).get("password"));
+        assertEquals(List.of(), refused());
+        Scripts.Result rbac = run("deploy.java", "prod", "--print-rbac", "-n", "shop", "--client-namespaces",
+                "storefront", "--json");
+        assertTrue(rbac.stdout().contains("\"name\":\"kafka-k8s-setup-copy-credentials\",\"namespace\":"
+                + "\"storefront\""), rbac.stdout());
     }
 
     @Test

@@ -196,10 +196,10 @@ class SecureClusterTest {
         assertTrue(refused.getMessage().contains("invalid credentials with SASL mechanism SCRAM-SHA-512"),
                 refused.getMessage());
 
-        Map<String, Object> otherCa = new HashMap<>(nodes.clientProperties(ClusterCredentials.APP_SECRET));
-        otherCa.put("ssl.truststore.certificates", ClusterCertificates.newCa("elsewhere", Instant.now())
+        Map<String, Object> trustingAnotherCa = new HashMap<>(nodes.clientProperties(ClusterCredentials.APP_SECRET));
+        trustingAnotherCa.put("ssl.truststore.certificates", ClusterCertificates.newCa("elsewhere", Instant.now())
                 .certificate());
-        refused = describeCluster(otherCa, nodes.bootstrapServers());
+        refused = describeCluster(trustingAnotherCa, nodes.bootstrapServers());
         assertInstanceOf(SslAuthenticationException.class, refused, String.valueOf(refused));
         assertTrue(refused.getMessage().contains("SSL handshake failed"), refused.getMessage());
 
@@ -213,6 +213,18 @@ class SecureClusterTest {
                         .secrets().inNamespace("kafka").withName(ClusterCredentials.CA_CERT_SECRET).get())
                         .get(ClusterCredentials.CA_CERTIFICATE)));
         refused = describeCluster(noCertificate, nodes.replicationAddress(0));
+        assertInstanceOf(SslAuthenticationException.class, refused, String.valueOf(refused));
+
+        // A would-be node with a certificate of another CA, for every name the real one has: the controllers
+        // refuse it, so it can neither vote nor fetch the metadata.
+        var otherCa = ClusterCertificates.newCa("impostor", Instant.now());
+        var impostor = ClusterCertificates.newNodeCertificate(otherCa, ClusterCredentials.nodeDnsNames("kafka",
+                KafkaEndpoints.DEFAULT_CLUSTER_DOMAIN), Instant.now());
+        Map<String, Object> foreignNode = new HashMap<>(noCertificate);
+        foreignNode.put("ssl.keystore.type", "PEM");
+        foreignNode.put("ssl.keystore.key", impostor.privateKey());
+        foreignNode.put("ssl.keystore.certificate.chain", impostor.certificate() + otherCa.certificate());
+        refused = describeCluster(foreignNode, nodes.controllerAddress(0));
         assertInstanceOf(SslAuthenticationException.class, refused, String.valueOf(refused));
     }
 

@@ -26,7 +26,15 @@ public final class AccessRules {
 
     /** The Roles in the namespace and the one ClusterRole, in the order to apply them. */
     public static List<HasMetadata> all(String namespace) {
-        return List.of(useRole(namespace), deployRole(namespace), namespaceCreator());
+        return all(namespace, List.of());
+    }
+
+    /** As above, with the copy Role in each namespace a secure cluster's client port is narrowed to. */
+    public static List<HasMetadata> all(String namespace, List<String> clientNamespaces) {
+        List<HasMetadata> roles = new java.util.ArrayList<>(List.of(useRole(namespace), deployRole(namespace),
+                namespaceCreator()));
+        clientNamespaces.forEach(clientNamespace -> roles.add(copyRole(clientNamespace)));
+        return roles;
     }
 
     /** create_topics, verify, get_connection: find the brokers, check their pods, port-forward to them. */
@@ -66,6 +74,19 @@ public final class AccessRules {
         // One deploy at a time (DeployLease).
         rules.add(rule("coordination.k8s.io", List.of("leases"), "get", "create", "delete"));
         return role(DEPLOY_ROLE, namespace, rules);
+    }
+
+    public static final String COPY_ROLE = "kafka-k8s-setup-copy-credentials";
+
+    /**
+     * In each namespace a secure cluster's client port is narrowed to: deploy keeps a copy of the LearnFlow
+     * user's Secret and the CA certificate there (create cannot be limited to names; read and update can).
+     */
+    public static Role copyRole(String clientNamespace) {
+        return role(COPY_ROLE, clientNamespace, List.of(
+                rule(CORE, List.of("secrets"), "create"),
+                new PolicyRuleBuilder(rule(CORE, List.of("secrets"), "get", "patch"))
+                        .withResourceNames(ClusterCredentials.COPIED).build()));
     }
 
     /** Only for deploying into a namespace that does not exist yet. */

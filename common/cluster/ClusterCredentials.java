@@ -42,6 +42,47 @@ public final class ClusterCredentials {
     private ClusterCredentials() {
     }
 
+    /**
+     * What an application namespace gets a copy of (pods reference Secrets of their own namespace only): the
+     * LearnFlow user's sign-in and the CA certificate, never the CA's key or the admin's password.
+     */
+    public static final List<String> COPIED = List.of(APP_SECRET, CA_CERT_SECRET);
+    /** On a copy: the Secret it copies, {@code namespace/name}. */
+    public static final String COPIED_FROM = "kafka-k8s-setup/copied-from";
+
+    /** A copy of {@code source} for namespace {@code namespace}: the same keys and values. */
+    public static Secret copy(Secret source, String namespace) {
+        return new SecretBuilder().withNewMetadata().withName(source.getMetadata().getName())
+                .withNamespace(namespace).withLabels(KafkaManifests.labels())
+                .withAnnotations(Map.of(COPIED_FROM, source.getMetadata().getNamespace() + "/"
+                        + source.getMetadata().getName())).endMetadata()
+                .withType("Opaque").withData(source.getData()).withStringData(source.getStringData()).build();
+    }
+
+    /** Whether a copy holds what its source holds (both as read from the API server). */
+    public static boolean sameKeys(Secret source, Secret copy) {
+        Map<String, String> wanted = new TreeMap<>();
+        Map<String, String> held = new TreeMap<>();
+        for (String key : keys(source)) {
+            wanted.put(key, value(source, key));
+        }
+        for (String key : keys(copy)) {
+            held.put(key, value(copy, key));
+        }
+        return wanted.equals(held);
+    }
+
+    private static java.util.Set<String> keys(Secret secret) {
+        java.util.Set<String> keys = new java.util.TreeSet<>();
+        if (secret.getData() != null) {
+            keys.addAll(secret.getData().keySet());
+        }
+        if (secret.getStringData() != null) {
+            keys.addAll(secret.getStringData().keySet());
+        }
+        return keys;
+    }
+
     /** Every Secret a secure cluster needs, in the order deploy creates them. */
     public static List<String> secretNames() {
         return List.of(CA_SECRET, CA_CERT_SECRET, NODE_SECRET, ADMIN_SECRET, APP_SECRET);

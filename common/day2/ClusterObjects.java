@@ -98,6 +98,43 @@ final class ClusterObjects {
         }
     }
 
+    /** Copies of {@link ClusterCredentials#COPIED} into each namespace, as their sources hold them now. */
+    void copySecrets(List<String> namespaces) {
+        for (String name : ClusterCredentials.COPIED) {
+            Secret source;
+            try {
+                source = client.secrets().inNamespace(namespace).withName(name).get();
+            } catch (KubernetesClientException e) {
+                throw access.failure("reading Secret " + name, e);
+            }
+            for (String target : namespaces) {
+                Secret copy = ClusterCredentials.copy(source, target);
+                try {
+                    client.secrets().inNamespace(target).resource(copy).create();
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() != 409) {
+                        throw access.failure("copying Secret " + name + " into namespace " + target, e);
+                    }
+                    patchCopy(copy, target);
+                }
+            }
+        }
+    }
+
+    /** A copy that exists: its keys and marks, as a merge patch. */
+    private void patchCopy(Secret copy, String target) {
+        try {
+            client.secrets().inNamespace(target).withName(copy.getMetadata().getName())
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(
+                            new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+                                    .withLabels(copy.getMetadata().getLabels())
+                                    .withAnnotations(copy.getMetadata().getAnnotations()).endMetadata()
+                                    .withData(copy.getData()).withStringData(copy.getStringData()).build()));
+        } catch (KubernetesClientException e) {
+            throw access.failure("copying Secret " + copy.getMetadata().getName() + " into namespace " + target, e);
+        }
+    }
+
     /** A user Secret's password. */
     String password(String secretName) {
         try {

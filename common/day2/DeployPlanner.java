@@ -214,6 +214,10 @@ public final class DeployPlanner {
         if (!missingSecrets.isEmpty()) {
             steps.add(new DeployStep.CreateSecrets(missingSecrets));
         }
+        List<String> outdatedCopies = outdatedCopies(missingSecrets);
+        if (!outdatedCopies.isEmpty()) {
+            steps.add(new DeployStep.CopySecrets(outdatedCopies));
+        }
         boolean newCluster = deployed == null && kept.isEmpty();
         if (newCluster) {
             steps.add(new DeployStep.StartFormation(manifests.voterIds()));
@@ -265,6 +269,34 @@ public final class DeployPlanner {
         Instant expires = certificate < 0 ? Instant.EPOCH : BrokerCertificate.notAfter(keyStore.substring(
                 certificate));
         return expires.isBefore(Instant.now().plus(BrokerCertificate.RENEW_BEFORE)) ? expires : null;
+    }
+
+    /**
+     * The client namespaces (a secure cluster's, narrowed) whose copy of a {@link ClusterCredentials#COPIED} Secret
+     * is missing or differs from its source (a source made in this deploy: every one). A Secret of the same name
+     * that is not a copy of ours is refused, unless --adopt.
+     */
+    private List<String> outdatedCopies(List<String> missingSecrets) {
+        List<String> namespaces = manifests.clientNamespaces();
+        if (manifests.security() != ClusterSecurity.TLS || namespaces == null) {
+            return List.of();
+        }
+        List<String> outdated = new ArrayList<>();
+        for (String namespace : namespaces) {
+            for (String name : ClusterCredentials.COPIED) {
+                io.fabric8.kubernetes.api.model.Secret copy = observed.copies().get(namespace + "/" + name);
+                if (copy != null && !request.adopt() && !Ownership.ours(copy)) {
+                    throw new CommandFailure("Secret " + name + " in namespace " + namespace + " is not this "
+                            + "tool's copy: nothing changed. Copying over it is possible only with --adopt");
+                }
+                boolean current = copy != null && !missingSecrets.contains(name)
+                        && ClusterCredentials.sameKeys(observed.credentials().get(name), copy);
+                if (!current && !outdated.contains(namespace)) {
+                    outdated.add(namespace);
+                }
+            }
+        }
+        return outdated;
     }
 
     /** Whether the app user's Secret says its password and ACLs are in Kafka (a deploy finished granting them). */

@@ -134,6 +134,9 @@ public final class DeployRun {
             progress.update("creating the certificates and passwords");
             secretsCreated = clusterObjects.createSecrets(newSecrets.make(manifests, create.names(),
                     observed.credentials()));
+        } else if (step instanceof DeployStep.CopySecrets copy) {
+            progress.update("copying the LearnFlow user's Secrets");
+            clusterObjects.copySecrets(copy.namespaces());
         } else if (step instanceof DeployStep.RenewNodeCertificate) {
             progress.update("renewing the node certificate");
             clusterObjects.replaceSecrets(newSecrets.make(manifests, List.of(ClusterCredentials.NODE_SECRET),

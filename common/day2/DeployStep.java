@@ -98,6 +98,17 @@ public sealed interface DeployStep {
         }
     }
 
+    /**
+     * Copies of the LearnFlow user's Secret and the CA certificate into the namespaces whose pods may reach the
+     * client port: pods reference Secrets of their own namespace only.
+     */
+    record CopySecrets(List<String> namespaces) implements DeployStep {
+        public String describe() {
+            return "copy Secrets " + String.join(", ", common.cluster.ClusterCredentials.COPIED) + " into namespace"
+                    + (namespaces.size() == 1 ? " " : "s ") + String.join(", ", namespaces);
+        }
+    }
+
     /** A new node certificate from the same CA, before the roll that restarts every broker onto it. */
     record RenewNodeCertificate(String expires) implements DeployStep {
         public String describe() {

@@ -23,17 +23,26 @@ import java.util.Map;
  * @param platform        where the pods run
  * @param pods            the Kafka pods
  * @param credentials     the Secrets of a secure cluster that exist, by name ({@link ClusterCredentials})
+ * @param copies          their copies in the namespaces whose pods may reach the client port, by
+ *                        {@code namespace/name} (see {@link ClusterCredentials#COPIED})
  * @param kafka           the Kafka side, or null when the plan needs none
  */
 public record ObservedCluster(boolean namespaceExists, Map<String, HasMetadata> objects,
         List<PersistentVolumeClaim> claims, ConfigMap formation, Platform platform, List<Pod> pods,
-        Map<String, Secret> credentials, KafkaState kafka) {
+        Map<String, Secret> credentials, Map<String, Secret> copies, KafkaState kafka) {
 
     /** Without any credential Secret. */
     public ObservedCluster(boolean namespaceExists, Map<String, HasMetadata> objects,
             List<PersistentVolumeClaim> claims, ConfigMap formation, Platform platform, List<Pod> pods,
             KafkaState kafka) {
-        this(namespaceExists, objects, claims, formation, platform, pods, Map.of(), kafka);
+        this(namespaceExists, objects, claims, formation, platform, pods, Map.of(), Map.of(), kafka);
+    }
+
+    /** Without copies of them. */
+    public ObservedCluster(boolean namespaceExists, Map<String, HasMetadata> objects,
+            List<PersistentVolumeClaim> claims, ConfigMap formation, Platform platform, List<Pod> pods,
+            Map<String, Secret> credentials, KafkaState kafka) {
+        this(namespaceExists, objects, claims, formation, platform, pods, credentials, Map.of(), kafka);
     }
 
     public static String key(HasMetadata object) {
@@ -51,6 +60,7 @@ public record ObservedCluster(boolean namespaceExists, Map<String, HasMetadata> 
     }
 
     public ObservedCluster withKafka(KafkaState state) {
-        return new ObservedCluster(namespaceExists, objects, claims, formation, platform, pods, credentials, state);
+        return new ObservedCluster(namespaceExists, objects, claims, formation, platform, pods, credentials, copies,
+                state);
     }
 }

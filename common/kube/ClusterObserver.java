@@ -4,6 +4,7 @@ import common.cli.CommandFailure;
 import common.cluster.ClusterCredentials;
 import common.cluster.KafkaEndpoints;
 import common.cluster.KafkaManifests;
+import common.cluster.KafkaNetworkPolicy;
 import common.cluster.KraftQuorum;
 import common.cluster.Platform;
 import common.day2.ObservedCluster;
@@ -65,7 +66,7 @@ public final class ClusterObserver {
             var pods = CompletableFuture.supplyAsync(this::pods, reads);
             Map<String, CompletableFuture<Secret>> secrets = new LinkedHashMap<>();
             for (String name : ClusterCredentials.secretNames()) {
-                secrets.put(name, CompletableFuture.supplyAsync(() -> secret(name), reads));
+                secrets.put(name, CompletableFuture.supplyAsync(() -> secret(namespace, name), reads));
             }
             boolean exists = join(namespaceExists); // first: its failure says the most
             Map<String, HasMetadata> objects = new LinkedHashMap<>();
@@ -82,8 +83,25 @@ public final class ClusterObserver {
                     credentials.put(name, secret);
                 }
             });
+            List<String> clientNamespaces = rendered.clientNamespaces() != null ? rendered.clientNamespaces()
+                    : KafkaNetworkPolicy.clientNamespacesOf(objects.get(ObservedCluster.key(
+                            rendered.networkPolicy())));
+            Map<String, CompletableFuture<Secret>> copyReads = new LinkedHashMap<>();
+            for (String clientNamespace : clientNamespaces == null ? List.<String>of() : clientNamespaces) {
+                for (String name : ClusterCredentials.COPIED) {
+                    copyReads.put(clientNamespace + "/" + name, CompletableFuture.supplyAsync(
+                            () -> secret(clientNamespace, name), reads));
+                }
+            }
+            Map<String, Secret> copies = new LinkedHashMap<>();
+            copyReads.forEach((key, read) -> {
+                Secret copy = join(read);
+                if (copy != null) {
+                    copies.put(key, copy);
+                }
+            });
             return new ObservedCluster(exists, objects, join(claims), join(formation), join(platform),
-                    join(pods), credentials, null);
+                    join(pods), credentials, copies, null);
         } finally {
             reads.shutdownNow();
         }
@@ -142,11 +160,12 @@ public final class ClusterObserver {
         }
     }
 
-    private Secret secret(String name) {
+    private Secret secret(String inNamespace, String name) {
         try {
-            return client.secrets().inNamespace(namespace).withName(name).get();
+            return client.secrets().inNamespace(inNamespace).withName(name).get();
         } catch (KubernetesClientException e) {
-            throw access.failure("reading Secret " + name, e);
+            throw access.failure("reading Secret " + name + (inNamespace.equals(namespace) ? ""
+                    : " in namespace " + inNamespace), e);
         }
     }
 
