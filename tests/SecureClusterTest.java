@@ -247,6 +247,18 @@ class SecureClusterTest {
                 new io.fabric8.kubernetes.api.model.SecretBuilder(secret).withData(null).withStringData(Map.of(
                         ClusterCredentials.NODE_KEY_STORE, expiring.keyStore(ca.certificate()),
                         ClusterCredentials.CA_CERTIFICATE, ca.certificate())).build());
+        // kafka-0 restarted (as any pod may be) serves it: verify, which asks kafka-0 first, says a renewal is due.
+        int starts = nodes.starts(0);
+        api.client().pods().inNamespace("kafka").withName("kafka-0").delete();
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (!(nodes.starts(0) > starts && nodes.accepts(0, KafkaEndpoints.CLIENT_PORT))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        Scripts.Result due = run("verify.java", "--wait", "--timeout", "120s");
+        assertEquals(0, due.exitCode(), due.toString());
+        assertTrue(due.stdout().matches("(?s).*; the brokers' certificate expires in \\d days: deploy renews it\n"),
+                due.stdout());
 
         Scripts.Result planned = deploy("--plan");
         assertEquals(4, planned.exitCode(), planned.toString());
