@@ -100,7 +100,8 @@ class SecureClusterTest {
         assertTrue(ClusterCertificates.dnsNames(certificate).containsAll(List.of(
                 "*.kafka-headless.kafka.svc.cluster.local", "kafka.kafka.svc", "localhost")),
                 ClusterCertificates.dnsNames(certificate).toString());
-        assertTrue(ClusterCertificates.notAfter(certificate).isAfter(Instant.now().plus(Duration.ofDays(360))));
+        assertTrue(common.kafka.BrokerCertificate.notAfter(certificate).isAfter(Instant.now().plus(
+                Duration.ofDays(360))));
     }
 
     /** The second deploy remembers the security, lets the LearnFlow user in (through port-forwards), and ends. */

@@ -79,6 +79,8 @@ public final class DeployPlanner {
     private final KafkaManifests manifests;
     private final int removed;
     private final int leftUpTo;
+    /** When the node certificate due for renewal expires, or null when none is due. */
+    private final Instant renewal;
     /** The security the cluster's volumes were formatted with, or null for a new cluster. */
     private final ClusterSecurity formattedSecurity;
 
@@ -87,6 +89,7 @@ public final class DeployPlanner {
         this.observed = observed;
         this.serialization = serialization;
         this.live = observed.statefulSet();
+        this.renewal = renewalDue();
         this.kept = live != null ? List.of() : observed.claims().stream()
                 .filter(claim -> claim.getMetadata().getDeletionTimestamp() == null).toList();
         // A cluster keeps the quorum its storage was formatted with; only a new one gets a dynamic quorum.
@@ -99,7 +102,7 @@ public final class DeployPlanner {
                 .withSecurity(formattedSecurity != null ? formattedSecurity : request.security() != null
                         ? request.security() : request.rendered().security())
                 .withRestartMarker(request.restartMarker() != null ? request.restartMarker()
-                        : renewalDue() != null ? Instant.now().toString() : KafkaManifests.restartMarker(live));
+                        : renewal != null ? Instant.now().toString() : KafkaManifests.restartMarker(live));
         this.blockers = live == null ? List.of() : InPlaceChange.blockers(live, shaped.statefulSet());
         this.deployed = blockers.isEmpty() ? live : null;
         this.manifests = blockers.isEmpty() ? shaped : shaped.withQuorum(KraftQuorum.DYNAMIC);
@@ -204,7 +207,6 @@ public final class DeployPlanner {
         if (!observed.namespaceExists()) {
             steps.add(new DeployStep.CreateNamespace(manifests.namespaceName()));
         }
-        Instant renewal = renewalDue();
         if (renewal != null && manifests.security() == ClusterSecurity.TLS) {
             steps.add(new DeployStep.RenewNodeCertificate(renewal.toString()));
         }

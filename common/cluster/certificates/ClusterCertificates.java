@@ -2,7 +2,6 @@ package common.cluster.certificates;
 
 import java.io.IOException;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -108,11 +107,6 @@ public final class ClusterCertificates {
         }
     }
 
-    /** When a PEM certificate stops being valid. */
-    public static Instant notAfter(String certificatePem) {
-        return certificate(certificatePem).getNotAfter().toInstant();
-    }
-
     /** The DNS names a PEM certificate is valid for. */
     public static List<String> dnsNames(String certificatePem) {
         try {
@@ -125,26 +119,32 @@ public final class ClusterCertificates {
     }
 
     public static X509Certificate certificate(String pem) {
-        try (PEMParser parser = new PEMParser(new java.io.StringReader(pem))) {
-            Object read = parser.readObject();
-            if (!(read instanceof X509CertificateHolder holder)) {
-                throw new IllegalArgumentException("no PEM certificate");
-            }
-            return new JcaX509CertificateConverter().getCertificate(holder);
-        } catch (IOException | GeneralSecurityException e) {
+        try {
+            return new JcaX509CertificateConverter().getCertificate(pemObject(pem, X509CertificateHolder.class,
+                    "certificate"));
+        } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("not a PEM certificate: " + e.getMessage(), e);
         }
     }
 
     private static PrivateKey privateKey(String pem) {
+        try {
+            return new JcaPEMKeyConverter().getPrivateKey(pemObject(pem, PrivateKeyInfo.class, "PKCS#8 private key"));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not a PKCS#8 private key: " + e.getMessage(), e);
+        }
+    }
+
+    /** The first object of a PEM text, which must be of {@code type}. */
+    private static <T> T pemObject(String pem, Class<T> type, String what) {
         try (PEMParser parser = new PEMParser(new java.io.StringReader(pem))) {
             Object read = parser.readObject();
-            if (!(read instanceof PrivateKeyInfo info)) {
-                throw new IllegalArgumentException("no PKCS#8 private key");
+            if (!type.isInstance(read)) {
+                throw new IllegalArgumentException("no PEM " + what);
             }
-            return new JcaPEMKeyConverter().getPrivateKey(info);
+            return type.cast(read);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new IllegalArgumentException("not a PEM " + what + ": " + e.getMessage(), e);
         }
     }
 
