@@ -15,6 +15,7 @@ import common.cluster.Platform;
 import common.cluster.certificates.CredentialSecrets;
 import common.day2.DeployPlan;
 import common.day2.DeployPlanner;
+import common.day2.FormattedBy;
 import common.day2.ObservedCluster;
 import common.kafka.KafkaReleases;
 import common.kafka.KafkaState;
@@ -56,8 +57,9 @@ class DeployPlanTest {
                 "create Service kafka",
                 "create StatefulSet kafka",
                 "wait for 1/1 brokers Ready",
+                "note on data-kafka-0 that Kafka 4.4.0 formatted it",
                 "delete ConfigMap kafka-formation once the quorum has formed",
-                "plan: 7 steps"), plan(request(ClusterProfile.DEV), nothing()));
+                "plan: 8 steps"), plan(request(ClusterProfile.DEV), nothing()));
     }
 
     /** prod is secure by default: its Secrets before the pods that mount them, the LearnFlow user once Ready. */
@@ -74,9 +76,10 @@ class DeployPlanTest {
                 "create PodDisruptionBudget kafka",
                 "create NetworkPolicy kafka",
                 "wait for 3/3 brokers Ready",
+                "note on data-kafka-0, data-kafka-1, data-kafka-2 that Kafka 4.4.0 formatted them",
                 "let user learnflow read and write the 7 LearnFlow topics with its groups (learnflow*)",
                 "delete ConfigMap kafka-formation once the quorum has formed",
-                "plan: 11 steps"), plan(request(ClusterProfile.PROD), nothing()));
+                "plan: 12 steps"), plan(request(ClusterProfile.PROD), nothing()));
     }
 
     @Test
@@ -173,6 +176,7 @@ class DeployPlanTest {
     @Test
     void anImageThatCannotRunTheFinalizedMetadataVersionIsRefused() {
         Cluster prod = Cluster.of(ClusterProfile.PROD, 3);
+        prod.formattedBy = Map.of(0, "4.3.2", 1, "4.3.2", 2, "4.3.2"); // formed on 4.3, then upgraded
         CommandFailure refusal = assertThrows(CommandFailure.class,
                 () -> plan(request(ClusterProfile.PROD, "apache/kafka:4.3.2"), prod.observed()));
         assertEquals("apache/kafka:4.3.2 cannot run this cluster: its metadata.version 4.4-IV2 (level 33) is "
@@ -186,6 +190,49 @@ class DeployPlanTest {
         prod.metadataVersion = 30; // rolled onto 4.4, not finalized: going back to 4.3 is allowed
         assertEquals("2. restart kafka-2, kafka-1, kafka-0, one at a time",
                 plan(request(ClusterProfile.PROD, "apache/kafka:4.3.2"), prod.observed()).lines().get(1));
+    }
+
+    /**
+     * From Kafka 4.4 on a volume starts only on the release that formatted it or a newer one: a roll back below the
+     * release a volume's claim names is refused, even where metadata.version allows it (not finalized), also on dev.
+     * Volumes an older release formatted bind nothing.
+     */
+    @Test
+    void aVolumeFormattedByANewerReleaseRefusesTheRollBack() {
+        Cluster prod = Cluster.of(ClusterProfile.PROD, 4);
+        prod.metadataVersion = 30; // rolled onto 4.4, not finalized: metadata.version allows 4.3
+        prod.formattedBy = Map.of(0, "4.3.2", 1, "4.3.2", 2, "4.3.2", 3, "4.4.0"); // grown on 4.4
+        CommandFailure refusal = assertThrows(CommandFailure.class,
+                () -> plan(request(ClusterProfile.PROD, "apache/kafka:4.3.2"), prod.observed()));
+        assertEquals("apache/kafka:4.3.2 cannot run this cluster: data-kafka-3 was formatted by Kafka 4.4.0, and "
+                + "from 4.4 on a volume needs the Kafka that formatted it or a newer one; nothing changed. Deploy "
+                + "apache/kafka:4.4.0 or newer", refusal.getMessage());
+        assertEquals("2. restart kafka-3, kafka-2, kafka-1, kafka-0, one at a time",
+                plan(request(ClusterProfile.PROD, NEW_IMAGE), prod.observed()).lines().get(1));
+        prod.formattedBy = Map.of(0, "4.3.2", 1, "4.3.2", 2, "4.3.2", 3, "4.3.2");
+        assertEquals("2. restart kafka-3, kafka-2, kafka-1, kafka-0, one at a time",
+                plan(request(ClusterProfile.PROD, "apache/kafka:4.3.2"), prod.observed()).lines().get(1));
+
+        Cluster dev = Cluster.of(ClusterProfile.DEV, 1); // dev plans read no Kafka: the volume's record decides
+        dev.formattedBy = Map.of(0, "4.4.0");
+        assertThrows(CommandFailure.class, () -> plan(request(ClusterProfile.DEV, "apache/kafka:4.3.2"),
+                dev.observed()));
+    }
+
+    /**
+     * The release that formatted a volume is known from the pod that formatted it: the first on its claim, created
+     * with it. A deploy with --no-wait could not note it; the next notes it while that pod runs, never from a pod
+     * made later (a roll may have changed the image since the format).
+     */
+    @Test
+    void theReleaseThatFormattedAVolumeIsNotedFromItsFirstPod() {
+        Cluster dev = Cluster.of(ClusterProfile.DEV, 1);
+        dev.formattedBy = Map.of();
+        dev.podsCreatedAfterClaims = java.time.Duration.ofSeconds(1);
+        assertPlan(List.of("1. note on data-kafka-0 that Kafka 4.4.0 formatted it", "plan: 1 step"),
+                plan(request(ClusterProfile.DEV), dev.observed()));
+        dev.podsCreatedAfterClaims = java.time.Duration.ofMinutes(5);
+        assertTrue(plan(request(ClusterProfile.DEV), dev.observed()).nothingToDo());
     }
 
     /**
@@ -243,7 +290,8 @@ class DeployPlanTest {
                 "copy partitions created meanwhile, if any, to 3 replicas each",
                 "set the cluster's min ISR 1 → 2",
                 "wait for 3/3 brokers Ready",
-                "plan: 10 steps; 1 broker restarted"), plan(request(ClusterProfile.PROD), dev.observed()));
+                "note on data-kafka-1, data-kafka-2 that Kafka 4.4.0 formatted them",
+                "plan: 11 steps; 1 broker restarted"), plan(request(ClusterProfile.PROD), dev.observed()));
     }
 
     @Test
@@ -269,7 +317,8 @@ class DeployPlanTest {
                 "2. wait for 5 brokers Ready",
                 "3. add nodes 3,4 to the KRaft voters",
                 "4. wait for 5/5 brokers Ready",
-                "plan: 4 steps"), plan(request(ClusterProfile.PROD, 5), Cluster.of(ClusterProfile.PROD, 3)
+                "5. note on data-kafka-3, data-kafka-4 that Kafka 4.4.0 formatted them",
+                "plan: 5 steps"), plan(request(ClusterProfile.PROD, 5), Cluster.of(ClusterProfile.PROD, 3)
                         .observed()));
         assertPlan(List.of(
                 "1. move 2 partitions onto brokers 0,1,2,3",
@@ -463,6 +512,11 @@ class DeployPlanTest {
     private static final KafkaReleases.Release DEFAULT_RELEASE = KafkaReleases.ofImage(KafkaManifests.DEFAULT_IMAGE)
             .orElseThrow();
 
+    private static final String DEFAULT_RELEASE_VERSION = KafkaReleases.versionOfImage(KafkaManifests.DEFAULT_IMAGE)
+            .orElseThrow();
+    /** When the claims of a {@link Cluster} were created. */
+    private static final java.time.Instant CLAIMED = java.time.Instant.parse("2026-12-01T10:00:00Z");
+
     private static DeployPlan plan(DeployPlanner.Request request, ObservedCluster observed) {
         return new DeployPlanner(request, observed, SERIALIZATION).plan();
     }
@@ -533,6 +587,10 @@ class DeployPlanTest {
         java.time.Instant nodeCertificateIssued = java.time.Instant.now();
         /** The client namespaces that hold copies of the LearnFlow user's Secrets; null: all, as deploy left them. */
         List<String> copiedInto;
+        /** The Kafka version noted on each volume's claim: as deploy left them. */
+        Map<Integer, String> formattedBy;
+        /** When the pods were created after their claims; null: no timestamps. */
+        java.time.Duration podsCreatedAfterClaims;
         private Map<String, Secret> madeSecrets;
 
         private Cluster(ClusterProfile profile, int replicas) {
@@ -540,6 +598,8 @@ class DeployPlanTest {
             this.replicas = replicas;
             this.pods = replicas;
             this.claims = replicas;
+            this.formattedBy = IntStream.range(0, replicas).boxed().collect(java.util.stream.Collectors.toMap(
+                    i -> i, i -> DEFAULT_RELEASE_VERSION));
             this.voters = new TreeSet<>(KraftQuorum.DYNAMIC.voters(replicas) == 0 ? Set.of()
                     : new TreeSet<>(IntStream.range(0, KraftQuorum.DYNAMIC.voters(replicas)).boxed().toList()));
         }
@@ -573,10 +633,17 @@ class DeployPlanTest {
                     .mapToObj(i -> new PersistentVolumeClaimBuilder()
                     .withNewMetadata().withName("data-kafka-" + i).withLabels(deployed.statefulSet().getSpec()
                             .getVolumeClaimTemplates().get(0).getMetadata().getLabels())
+                    .withAnnotations(formattedBy.containsKey(i) ? Map.of(FormattedBy.ANNOTATION, formattedBy.get(i))
+                            : Map.of())
+                    .withCreationTimestamp(CLAIMED.toString())
                     .withDeletionTimestamp(terminatingClaims ? "2026-12-07T00:00:00Z" : null).endMetadata()
                     .build()).toList();
             List<Pod> running = IntStream.range(0, pods).mapToObj(i -> new PodBuilder().withNewMetadata()
-                    .withName("kafka-" + i).withLabels(Map.of("controller-revision-hash", "r1")).endMetadata()
+                    .withName("kafka-" + i).withLabels(Map.of("controller-revision-hash", "r1"))
+                    .withCreationTimestamp(podsCreatedAfterClaims == null ? null
+                            : CLAIMED.plus(podsCreatedAfterClaims).toString()).endMetadata()
+                    .withNewSpec().addNewContainer().withName("kafka").withImage(KafkaManifests.DEFAULT_IMAGE)
+                    .endContainer().endSpec()
                     .withNewStatus().addNewCondition().withType("Ready")
                     .withStatus(downBrokers.contains(i) ? "False" : "True").endCondition().endStatus().build())
                     .toList();

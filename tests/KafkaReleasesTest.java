@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import tests.support.KafkaNodes;
+import tests.support.Scripts;
 
 /**
  * The known-releases table against the releases themselves: each line's newest release's own jars (resolved from
@@ -66,6 +67,56 @@ class KafkaReleasesTest {
         assertEquals(Optional.empty(), KafkaReleases.of("9.9.9"));
         assertEquals("4.4-IV2", KafkaReleases.metadataVersionName(33));
         assertEquals("level 31", KafkaReleases.metadataVersionName(31));
+    }
+
+    /**
+     * Why deploy refuses to roll a volume back below the release that formatted it (KIP-1170): from 4.4 on, the
+     * format's bootstrap records go into the quorum's first checkpoint, which 4.3 does not read. Formatted at
+     * 4.2-IV1, a volume of 4.3.2's format comes up on 4.3.2 at 4.2-IV1, one of 4.4.0's at 4.3.2's own 4.3-IV0: what
+     * the format put there (the admin user of a secure cluster, too) is not what runs.
+     */
+    @Test
+    void aVolumeFormattedByKafka44IsNotWhatAnOlderKafkaStarts(@org.junit.jupiter.api.io.TempDir Path work)
+            throws Exception {
+        assertEquals(29, metadataVersionOnceStarted(work.resolve("a"), "4.3.2", "4.3.2"),
+                "formatted at 4.2-IV1 (level 29)");
+        assertEquals(30, metadataVersionOnceStarted(work.resolve("b"), "4.4.0", "4.3.2"), "the format's level is lost");
+        assertTrue(KafkaReleases.startsVolumeOf("4.3.2", "4.3.2"));
+        assertTrue(KafkaReleases.startsVolumeOf("4.2.2", "4.3.2"), "before 4.4 a format binds nothing");
+        assertFalse(KafkaReleases.startsVolumeOf("4.3.2", "4.4.0"));
+        assertTrue(KafkaReleases.startsVolumeOf("4.4.0", "4.4.0"));
+        assertTrue(KafkaReleases.startsVolumeOf("4.10.0", "4.4.0"));
+    }
+
+    /**
+     * Formats a volume for a one-node dynamic quorum with Kafka {@code formatter}'s storage tool at 4.2-IV1, starts
+     * Kafka {@code runner} on it and reads the finalized metadata.version level.
+     */
+    private static int metadataVersionOnceStarted(Path dir, String formatter, String runner) throws Exception {
+        java.nio.file.Files.createDirectories(dir);
+        int client = KafkaNodes.freePort();
+        int controller = KafkaNodes.freePort();
+        Path config = dir.resolve("server.properties");
+        java.nio.file.Files.writeString(config, String.join("\n",
+                "process.roles=broker,controller", "node.id=0",
+                "controller.quorum.bootstrap.servers=localhost:" + controller,
+                "listeners=PLAINTEXT://localhost:" + client + ",CONTROLLER://localhost:" + controller,
+                "controller.listener.names=CONTROLLER", "log.dirs=" + dir.resolve("data"),
+                "offsets.topic.replication.factor=1", ""));
+        String javaCommand = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Scripts.Result format = Scripts.runProcess(List.of(javaCommand, "-cp", KafkaNodes.serverClasspath(formatter),
+                "kafka.tools.StorageTool", "format", "-t", "Jvd8ZH4jSfqdPd3RL4xTzA", "-c", config.toString(),
+                "--release-version", "4.2-IV1", "--standalone"), Map.of(), java.time.Duration.ofMinutes(1));
+        assertEquals(0, format.exitCode(), format.toString());
+        Process kafka = new ProcessBuilder(javaCommand, "-cp", KafkaNodes.serverClasspath(runner), "kafka.Kafka",
+                config.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("kafka.log").toFile()).start();
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
+                "bootstrap.servers", "localhost:" + client, "default.api.timeout.ms", 60_000))) {
+            return admin.describeFeatures().featureMetadata().get(90, java.util.concurrent.TimeUnit.SECONDS)
+                    .finalizedFeatures().get("metadata.version").maxVersionLevel();
+        } finally {
+            kafka.destroyForcibly().waitFor();
+        }
     }
 
     /** What verify says of a roll onto another release, and of one rolled and not finalized. */

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import common.cluster.AccessRules;
+import common.cluster.KafkaManifests;
+import common.day2.FormattedBy;
+import common.kafka.KafkaReleases;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -192,6 +195,25 @@ class LeastPrivilegeTest {
         assertEquals(1, deploy.exitCode(), deploy.toString());
         assertTrue(deploy.stderr().contains("cannot get resource \"services\" in API group \"\" in the namespace "
                 + "\"used\""), deploy.stderr());
+    }
+
+    /**
+     * Which Kafka formatted a volume is noted on its claim, from its first pod: here after a deploy with --no-wait,
+     * by the next one.
+     */
+    @Test
+    void aDeployNotesWhichKafkaFormattedEachVolume() {
+        namespaceExists("noted");
+        grant(AccessRules.deployRole("noted"));
+        assertEquals(0, run("deploy.java", "-n", "noted", "--no-wait").exitCode());
+        // The test plays the StatefulSet controller: the claim, and right after it its first pod.
+        createClaim("noted", "data-kafka-0", Map.of("app", "kafka", "app.kubernetes.io/managed-by", "kafka-k8s-setup"));
+        api.putPod("noted", "kafka-0", ApiServer.ready(), KafkaManifests.DEFAULT_IMAGE);
+        Scripts.Result noted = run("deploy.java", "-n", "noted", "--no-wait");
+        assertEquals(0, noted.exitCode(), noted + "\nrequests: " + made());
+        assertEquals(List.of(), refused());
+        assertEquals(KafkaReleases.versionOfImage(KafkaManifests.DEFAULT_IMAGE), FormattedBy.of(api.client()
+                .persistentVolumeClaims().inNamespace("noted").withName("data-kafka-0").get()));
     }
 
     @Test

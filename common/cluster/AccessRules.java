@@ -58,7 +58,7 @@ public final class AccessRules {
         rules.add(rule("apps", List.of("statefulsets"), "get", "list", "watch", "create", "patch", "delete"));
         rules.add(rule("policy", List.of("poddisruptionbudgets"), "get", "create", "patch", "delete"));
         rules.add(rule("networking.k8s.io", List.of("networkpolicies"), "get", "create", "patch", "delete"));
-        rules.add(rule(CORE, List.of("persistentvolumeclaims"), "get", "list", "delete"));
+        rules.add(rule(CORE, List.of("persistentvolumeclaims"), "get", "list", "patch", "delete"));
         // A new cluster's first voters (KraftQuorum.FORMATION), deleted once the quorum has formed.
         rules.add(rule(CORE, List.of("configmaps"), "get", "create", "delete"));
         rules.add(rule(CORE, List.of("events"), "list"));

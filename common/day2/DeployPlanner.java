@@ -201,6 +201,7 @@ public final class DeployPlanner {
         if (deployed != null && observed.kafka() != null) {
             requireReleaseRunsTheCluster(observed.kafka());
         }
+        requireReleaseStartsTheVolumes();
         if (removed > 0) {
             shrink(steps);
         }
@@ -241,6 +242,10 @@ public final class DeployPlanner {
                     || rollingOut()) {
                 steps.add(new DeployStep.AwaitRollout(manifests.replicas()));
             }
+        }
+        Map<String, String> formattedBy = formattedBy();
+        if (!formattedBy.isEmpty()) {
+            steps.add(new DeployStep.RecordFormattedBy(formattedBy));
         }
         if (manifests.security() == ClusterSecurity.TLS && !request.noWait() && !accessGranted()) {
             steps.add(new DeployStep.GrantAccess(ClusterCredentials.APP_USER,
@@ -299,6 +304,54 @@ public final class DeployPlanner {
             }
         }
         return outdated;
+    }
+
+    /**
+     * The volumes whose formatting Kafka is not recorded yet and can be told: those this deploy makes, formatted by
+     * the image it applies (known once their brokers are Ready, so not with --no-wait), and those whose first pod
+     * still runs.
+     */
+    private Map<String, String> formattedBy() {
+        boolean recreated = !blockers.isEmpty();
+        List<PersistentVolumeClaim> existing = recreated ? List.of() : observed.claims().stream()
+                .filter(claim -> claim.getMetadata().getDeletionTimestamp() == null).toList();
+        Map<String, String> found = new TreeMap<>(FormattedBy.readFromFirstPods(existing, observed.pods()));
+        String version = KafkaReleases.versionOfImage(manifests.image()).orElse(null);
+        if (version != null && !request.noWait()) {
+            Set<String> names = existing.stream().map(claim -> claim.getMetadata().getName())
+                    .collect(Collectors.toSet());
+            KafkaManifests.claimNames(manifests.replicas()).stream().filter(name -> !names.contains(name))
+                    .forEach(name -> found.put(name, version));
+        }
+        return found;
+    }
+
+    /**
+     * From Kafka 4.4 on, a volume is supported only under the release that formatted it or a newer one (Kafka's
+     * upgrade notes; an older one ignores the format's bootstrap records): a roll back below it is refused even
+     * before finalizing, where metadata.version alone would allow it. Checked on the volumes
+     * the cluster runs on, where their record says, after the finalized metadata.version (the reason that holds for
+     * every node); a recreate deletes them all.
+     */
+    private void requireReleaseStartsTheVolumes() {
+        String version = KafkaReleases.versionOfImage(manifests.image()).orElse(null);
+        if (version == null || !blockers.isEmpty()) {
+            return;
+        }
+        Map<String, String> newer = new TreeMap<>();
+        for (PersistentVolumeClaim claim : observed.claims()) {
+            String name = claim.getMetadata().getName();
+            FormattedBy.of(claim).filter(by -> !KafkaReleases.startsVolumeOf(version, by))
+                    .filter(by -> KafkaEndpoints.ordinalOf(name) < manifests.replicas())
+                    .ifPresent(by -> newer.put(name, by));
+        }
+        if (!newer.isEmpty()) {
+            String by = newer.values().stream().max(KafkaReleases::compare).orElseThrow();
+            throw new CommandFailure(manifests.image() + " cannot run this cluster: " + String.join(", ",
+                    newer.keySet()) + (newer.size() == 1 ? " was" : " were") + " formatted by Kafka " + by
+                    + ", and from 4.4 on a volume needs the Kafka that formatted it or a newer one; nothing changed. "
+                    + "Deploy apache/kafka:" + by + " or newer");
+        }
     }
 
     /** Whether the app user's Secret says its password and ACLs are in Kafka (a deploy finished granting them). */

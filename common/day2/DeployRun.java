@@ -163,6 +163,8 @@ public final class DeployRun {
         } else if (step instanceof DeployStep.DeleteVolumes delete) {
             volumes.delete(delete, observed.claims(), progress);
             deletedVolumes = delete.volumes();
+        } else if (step instanceof DeployStep.RecordFormattedBy record) {
+            volumes.recordFormattedBy(record);
         } else if (step instanceof DeployStep.AwaitBrokers await) {
             awaitAllReady(await.replicas(), progress);
         } else if (step instanceof DeployStep.ReplaceVoters replace) {

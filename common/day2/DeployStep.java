@@ -237,6 +237,23 @@ public sealed interface DeployStep {
     }
 
     /**
+     * The Kafka version that formatted each volume, noted on its claim ({@link FormattedBy}): those this deploy made,
+     * once their brokers are Ready, and those whose first pod still runs.
+     *
+     * @param volumes claim name → Kafka version
+     */
+    record RecordFormattedBy(Map<String, String> volumes) implements DeployStep {
+        public String describe() {
+            Map<String, List<String>> byVersion = new java.util.TreeMap<>();
+            volumes.forEach((volume, version) -> byVersion.computeIfAbsent(version, v -> new java.util.ArrayList<>())
+                    .add(volume));
+            return "note on " + byVersion.entrySet().stream().map(entry -> String.join(", ", entry.getValue())
+                    + " that Kafka " + entry.getKey() + " formatted " + (entry.getValue().size() == 1 ? "it" : "them"))
+                    .collect(Collectors.joining("; on "));
+        }
+    }
+
+    /**
      * --finalize: metadata.version, and the features the image's release turns on, raised to that release's levels
      * once every node runs it (Kafka checks that first). One-way: a finalized level is never lowered.
      *

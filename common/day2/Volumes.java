@@ -9,6 +9,8 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.util.List;
 import java.util.Set;
 
@@ -42,6 +44,21 @@ final class Volumes {
                 .filter(claim -> names.contains(claim.getMetadata().getName())).toList();
         new Teardown(client, access, namespace).execute(new Teardown.Plan(List.of(), volumes, List.of(), List.of()), true,
                 progress);
+    }
+
+    /** Notes on each claim which Kafka formatted it; a claim deleted meanwhile has nothing to note. */
+    void recordFormattedBy(DeployStep.RecordFormattedBy step) {
+        step.volumes().forEach((claim, version) -> {
+            try {
+                client.persistentVolumeClaims().inNamespace(namespace).withName(claim)
+                        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\""
+                                + FormattedBy.ANNOTATION + "\":\"" + version + "\"}}}");
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 404) {
+                    throw access.failure("annotating PersistentVolumeClaim " + claim, e);
+                }
+            }
+        });
     }
 
     /** --recreate: the StatefulSet, then exactly its volumes, each waited for. */

@@ -32,10 +32,35 @@ public final class KafkaReleases {
             new Release("4.4", "4.4-IV2", 33, Map.of("transaction.version", 2, "group.version", 1,
                     "eligible.leader.replicas.version", 1, "share.version", 2, "streams.version", 1)));
     private static final Pattern VERSION = Pattern.compile("(\\d+)\\.(\\d+)\\.\\d+");
+    private static final Pattern NUMBERED = Pattern.compile("(\\d{1,4})\\.(\\d{1,4})\\.(\\d{1,4})");
     /** apache/kafka:X.Y.Z, with or without a registry in front, and with or without a digest. */
     private static final Pattern OFFICIAL_IMAGE = Pattern.compile("(?:.+/)?apache/kafka:(\\d+\\.\\d+\\.\\d+)(?:@.*)?");
 
+    /**
+     * From this release on a volume is supported only under the Kafka that formatted it or a newer one (Kafka 4.4's
+     * upgrade notes, KIP-1170): the format's bootstrap records (metadata.version, the admin user) go into the
+     * quorum's first checkpoint, where an older Kafka does not look. KafkaReleasesTest shows a 4.3.2 node starting a
+     * volume 4.4.0 formatted at 4.2-IV1 at its own 4.3-IV0 instead.
+     */
+    static final String BINDING_FORMAT_SINCE = "4.4.0";
+
     private KafkaReleases() {
+    }
+
+    /** Whether Kafka {@code version} starts a volume that Kafka {@code formattedBy} formatted (both "X.Y.Z"). */
+    public static boolean startsVolumeOf(String version, String formattedBy) {
+        return compare(formattedBy, BINDING_FORMAT_SINCE) < 0 || compare(version, formattedBy) >= 0;
+    }
+
+    /** Orders versions "X.Y.Z" by their numbers; one that is not such a version sorts first. */
+    public static int compare(String version, String other) {
+        return Long.compare(number(version), number(other));
+    }
+
+    private static long number(String version) {
+        Matcher parts = NUMBERED.matcher(version);
+        return parts.matches() ? Long.parseLong(parts.group(1)) * 100_000_000L + Long.parseLong(parts.group(2))
+                * 10_000L + Long.parseLong(parts.group(3)) : -1;
     }
 
     /** The Kafka version an official image's tag names ("4.3.2"); empty for another image or tag. */

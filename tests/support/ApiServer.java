@@ -140,9 +140,14 @@ public final class ApiServer implements AutoCloseable, AfterAllCallback {
 
     /** Plays the kubelet: a pod of the StatefulSet, with the given status. */
     public void putPod(String namespace, String name, PodStatus status) {
+        putPod(namespace, name, status, "apache/kafka");
+    }
+
+    /** Plays the kubelet: a pod of the StatefulSet running {@code image}, with the given status. */
+    public void putPod(String namespace, String name, PodStatus status, String image) {
         Pod pod = new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace)
                 .withLabels(Map.of("app", "kafka")).endMetadata()
-                .withNewSpec().addNewContainer().withName("kafka").withImage("apache/kafka").endContainer().endSpec()
+                .withNewSpec().addNewContainer().withName("kafka").withImage(image).endContainer().endSpec()
                 .build();
         client.pods().inNamespace(namespace).resource(pod).createOr(existing -> existing.update());
         Pod stored = client.pods().inNamespace(namespace).withName(name).get();

@@ -48,7 +48,7 @@ public final class ClusterModel implements AutoCloseable {
                 createClaim(statefulSet, ordinal);
             }
             if (client.pods().inNamespace(namespace).withName(name).get() == null) {
-                createPod(name, revision(statefulSet));
+                createPod(name, statefulSet);
             }
         }
         this.loop = new Thread(this::run, "cluster-model");
@@ -89,7 +89,7 @@ public final class ClusterModel implements AutoCloseable {
                 // pod at the new revision, and the node starts from that template, on its volume.
                 nodes.stop(ordinal);
                 ensureClaim(statefulSet, ordinal);
-                pod = createPod(name, revision);
+                pod = createPod(name, statefulSet);
                 if (pullable(statefulSet)) {
                     unpulled.remove(ordinal);
                     // The kubelet resolves the pod's optional reference to the formation ConfigMap as it starts it:
@@ -184,10 +184,12 @@ public final class ClusterModel implements AutoCloseable {
                 + KafkaEndpoints.podName(ordinal);
     }
 
-    private Pod createPod(String name, String revision) {
+    /** A pod at the StatefulSet's current revision, running its template's image. */
+    private Pod createPod(String name, StatefulSet statefulSet) {
+        String image = statefulSet.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
         Pod pod = new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace)
-                .withLabels(Map.of("app", "kafka", REVISION_LABEL, revision)).endMetadata()
-                .withNewSpec().addNewContainer().withName("kafka").withImage("apache/kafka").endContainer().endSpec()
+                .withLabels(Map.of("app", "kafka", REVISION_LABEL, revision(statefulSet))).endMetadata()
+                .withNewSpec().addNewContainer().withName("kafka").withImage(image).endContainer().endSpec()
                 .build();
         return client.pods().inNamespace(namespace).resource(pod).create();
     }

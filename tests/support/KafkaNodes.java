@@ -640,7 +640,7 @@ public final class KafkaNodes implements AutoCloseable {
      * A free port below the kernel's ephemeral range (32768+ on Linux): a port the kernel hands out for port 0 can
      * be taken by any outgoing connection before the node binds it ("Unable to start acceptor", seen in CI).
      */
-    private static int freePort() {
+    public static int freePort() {
         java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
         for (int attempt = 0; attempt < 200; attempt++) {
             int port = random.nextInt(20_000, 32_000); // above the port-forwards' 19092+
@@ -698,6 +698,11 @@ public final class KafkaNodes implements AutoCloseable {
         String version = MISLABELLED.containsKey(image) ? MISLABELLED.get(image)
                 : common.kafka.KafkaReleases.versionOfImage(image).orElseThrow(() ->
                         new IllegalStateException("no Kafka version in the image " + image));
+        return serverClasspath(version);
+    }
+
+    /** The classpath of Kafka {@code version}'s server and tools, as its image holds them. */
+    public static String serverClasspath(String version) {
         return CLASSPATHS.computeIfAbsent(version, release -> resolveClasspath("org.apache.kafka:kafka_2.13:"
                 + release, "org.apache.kafka:kafka-clients:" + release, LOG4J));
     }
