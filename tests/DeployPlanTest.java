@@ -213,10 +213,24 @@ class DeployPlanTest {
         assertEquals("2. restart kafka-3, kafka-2, kafka-1, kafka-0, one at a time",
                 plan(request(ClusterProfile.PROD, "apache/kafka:4.3.2"), prod.observed()).lines().get(1));
 
-        Cluster dev = Cluster.of(ClusterProfile.DEV, 1); // dev plans read no Kafka: the volume's record decides
+        Cluster dev = Cluster.of(ClusterProfile.DEV, 1);
         dev.formattedBy = Map.of(0, "4.4.0");
         assertThrows(CommandFailure.class, () -> plan(request(ClusterProfile.DEV, "apache/kafka:4.3.2"),
                 dev.observed()));
+    }
+
+    /** dev plans read no Kafka, except for a roll back: only Kafka says whether the older release can run it. */
+    @Test
+    void aRollBackOnDevAsksKafkaWhetherTheOlderReleaseCanRunIt() {
+        Cluster dev = Cluster.of(ClusterProfile.DEV, 1);
+        dev.formattedBy = Map.of(0, "4.3.2"); // formed on 4.3, upgraded and finalized
+        assertTrue(new DeployPlanner(request(ClusterProfile.DEV, "apache/kafka:4.3.2"), dev.observed(),
+                SERIALIZATION).needsKafka());
+        assertFalse(new DeployPlanner(request(ClusterProfile.DEV, NEW_IMAGE), dev.observed(), SERIALIZATION)
+                .needsKafka());
+        assertTrue(assertThrows(CommandFailure.class, () -> plan(request(ClusterProfile.DEV, "apache/kafka:4.3.2"),
+                dev.observed())).getMessage().startsWith("apache/kafka:4.3.2 cannot run this cluster: its "
+                        + "metadata.version 4.4-IV2 (level 33) is finalized"));
     }
 
     /**

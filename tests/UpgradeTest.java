@@ -70,10 +70,33 @@ class UpgradeTest {
         verifyEveryNodeRuns("4.3", "4.3-IV0");
     }
 
+    /**
+     * The roll onto 4.4.0, killed (SIGKILL) once its first broker is back on the new release: verify reports the
+     * mixed cluster, and the same command again restarts the other two, nothing lost meanwhile.
+     */
     @Test
     @Order(2)
     void aRollOntoTheNewReleaseKeepsTheFinalizedMetadataVersion() throws Exception {
-        rollTo(NEW);
+        String before = api.client().apps().statefulSets().inNamespace("kafka").withName("kafka").get().getStatus()
+                .getUpdateRevision();
+        try (AcksAllWriter writer = new AcksAllWriter(nodes.bootstrapServers(), TOPIC, 100, 20)) {
+            writer.awaitWrites(20);
+            Scripts.Result killed = Scripts.runKilledWhen(api.environment(), Duration.ofMinutes(8),
+                    () -> readyOnAnotherRevision(before) == 1, "deploy.java", deployArguments("--image", NEW,
+                            "--timeout", "400s"));
+            assertEquals(137, killed.exitCode(), killed.toString());
+            Scripts.Result mixed = run("verify.java");
+            assertEquals(0, mixed.exitCode(), mixed.toString());
+            assertTrue(mixed.stdout().contains(": a roll is under way"), mixed.stdout());
+            Scripts.Result again = deploy("--image", NEW, "--timeout", "400s");
+            assertEquals(0, again.exitCode(), again.toString());
+            assertTrue(again.stdout().contains("; rolled 2;"), "the two left: " + again.stdout());
+            writer.awaitWrites(20);
+            writer.close();
+            assertEquals(0, writer.notEnoughReplicas.get(), writer.toString());
+            writer.assertEveryAcknowledgedRecordIsThere();
+        }
+        model.check();
         Map<String, Object> json = verifyEveryNodeRuns("4.4", "4.3-IV0"); // unchanged by the roll
         assertEquals(true, json.get("upgradeRolledNotFinalized"), json.toString());
         Scripts.Result line = run("verify.java");
@@ -218,9 +241,21 @@ class UpgradeTest {
     }
 
     private Scripts.Result deploy(String... args) {
+        return Scripts.run(api.environment(), Duration.ofMinutes(8), "deploy.java", deployArguments(args));
+    }
+
+    /** deploy prod in namespace kafka, {@code args}, through the test's brokers. */
+    private String[] deployArguments(String... args) {
         List<String> all = new ArrayList<>(List.of("prod", "-n", "kafka"));
         all.addAll(List.of(args));
         all.addAll(List.of("--bootstrap-server", nodes == null ? "localhost:9092" : nodes.bootstrapServers()));
-        return Scripts.run(api.environment(), Duration.ofMinutes(8), "deploy.java", all.toArray(String[]::new));
+        return all.toArray(String[]::new);
+    }
+
+    /** The Ready pods the StatefulSet controller made at a revision other than {@code revision}. */
+    private long readyOnAnotherRevision(String revision) {
+        return api.client().pods().inNamespace("kafka").list().getItems().stream()
+                .filter(pod -> !revision.equals(pod.getMetadata().getLabels().get("controller-revision-hash")))
+                .filter(common.kube.PodReadiness::isReady).count();
     }
 }

@@ -176,7 +176,19 @@ public final class DeployPlanner {
     public boolean needsKafka() {
         return deployed != null && (removed > 0 || leftUpTo > manifests.replicas()
                 || request.deleteData() && !leftVolumes().isEmpty()
-                || !request.noWait() && manifests.profile().safeRoll || request.finalizeVersion());
+                || !request.noWait() && manifests.profile().safeRoll || request.finalizeVersion()
+                || rollsBack());
+    }
+
+    /**
+     * Whether the image names an older Kafka than the deployed template's: only Kafka tells whether it can run the
+     * cluster's finalized metadata.version (dev too, whose plans read no Kafka otherwise).
+     */
+    private boolean rollsBack() {
+        String from = KafkaReleases.versionOfImage(deployed.getSpec().getTemplate().getSpec().getContainers().get(0)
+                .getImage()).orElse(null);
+        String to = KafkaReleases.versionOfImage(manifests.image()).orElse(null);
+        return from != null && to != null && KafkaReleases.compare(to, from) < 0;
     }
 
     /** Whether the plan moves replicas off brokers that leave, and so must know the room on those that stay. */
@@ -308,14 +320,15 @@ public final class DeployPlanner {
 
     /**
      * The volumes whose formatting Kafka is not recorded yet and can be told: those this deploy makes, formatted by
-     * the image it applies (known once their brokers are Ready, so not with --no-wait), and those whose first pod
-     * still runs.
+     * the image it applies (known once their brokers are Ready, so not with --no-wait), and those of this tool whose
+     * first pod still runs.
      */
     private Map<String, String> formattedBy() {
         boolean recreated = !blockers.isEmpty();
         List<PersistentVolumeClaim> existing = recreated ? List.of() : observed.claims().stream()
                 .filter(claim -> claim.getMetadata().getDeletionTimestamp() == null).toList();
-        Map<String, String> found = new TreeMap<>(FormattedBy.readFromFirstPods(existing, observed.pods()));
+        Map<String, String> found = new TreeMap<>(FormattedBy.readFromFirstPods(existing.stream()
+                .filter(Ownership::ours).toList(), observed.pods()));
         String version = KafkaReleases.versionOfImage(manifests.image()).orElse(null);
         if (version != null && !request.noWait()) {
             Set<String> names = existing.stream().map(claim -> claim.getMetadata().getName())
@@ -329,9 +342,9 @@ public final class DeployPlanner {
     /**
      * From Kafka 4.4 on, a volume is supported only under the release that formatted it or a newer one (Kafka's
      * upgrade notes; an older one ignores the format's bootstrap records): a roll back below it is refused even
-     * before finalizing, where metadata.version alone would allow it. Checked on the volumes
-     * the cluster runs on, where their record says, after the finalized metadata.version (the reason that holds for
-     * every node); a recreate deletes them all.
+     * before finalizing, where metadata.version alone would allow it. Checked on the volumes the cluster runs on,
+     * where their record says, after the finalized metadata.version (the reason that holds for every node); a
+     * recreate deletes them all.
      */
     private void requireReleaseStartsTheVolumes() {
         String version = KafkaReleases.versionOfImage(manifests.image()).orElse(null);
