@@ -132,6 +132,22 @@ abstract class KafkaClusterContract {
         }
     }
 
+    /**
+     * The log cleaner runs, with its dedupe buffer sized for the profile's heap (Kafka's 128 MiB default is half of
+     * dev's heap), as the image turned the pod's variable into the broker's setting.
+     */
+    @Test
+    void theLogCleanerRunsWithABufferSizedForTheHeap() throws Exception {
+        try (Admin admin = nodes.admin(nodes.bootstrapServers())) {
+            var broker = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.BROKER, "0");
+            var config = admin.describeConfigs(List.of(broker)).all().get(20, TimeUnit.SECONDS).get(broker);
+            assertEquals("true", config.get("log.cleaner.enable").value());
+            assertEquals(String.valueOf(profile().cleanerDedupeBufferBytes()),
+                    config.get("log.cleaner.dedupe.buffer.size").value());
+        }
+    }
+
     /** Relays on localhost:19092+ordinal play a laptop's port-forwards: a client follows them to every broker. */
     @Test
     void thePortForwardListenerAdvertisesEachBrokersForwardedAddress() throws Exception {

@@ -59,6 +59,8 @@ class ManifestsTest {
         assertEquals(new Quantity("500m"), kafka.getResources().getLimits().get("cpu"));
         assertEquals(kafka.getResources().getLimits(), kafka.getResources().getRequests());
         assertEquals("-Xmx256m -Xms256m", env(statefulSet).get("KAFKA_HEAP_OPTS"));
+        // An eighth of the heap, not Kafka's 128 MiB: one allocation of half the heap at start (G1 humongous).
+        assertEquals(String.valueOf(32 << 20), env(statefulSet).get("KAFKA_LOG_CLEANER_DEDUPE_BUFFER_SIZE"));
     }
 
     @Test
@@ -70,6 +72,7 @@ class ManifestsTest {
         assertEquals(new Quantity("1"), kafka.getResources().getLimits().get("cpu"));
         assertEquals(kafka.getResources().getLimits(), kafka.getResources().getRequests());
         assertEquals("-Xmx1g -Xms1g", env(statefulSet).get("KAFKA_HEAP_OPTS"));
+        assertEquals(String.valueOf(128 << 20), env(statefulSet).get("KAFKA_LOG_CLEANER_DEDUPE_BUFFER_SIZE"));
     }
 
     @ParameterizedTest

@@ -58,6 +58,20 @@ public enum ClusterProfile {
     }
 
     /**
+     * The log cleaner's dedupe buffer, allocated in one piece when the broker starts: an eighth of the heap. Kafka's
+     * 128 MiB default is half of dev's 256 MiB heap, for G1 a humongous object that needs that many contiguous free
+     * regions, and a start failed on it once ("Error starting LogManager": OutOfMemoryError).
+     */
+    public long cleanerDedupeBufferBytes() {
+        java.util.regex.Matcher heap = java.util.regex.Pattern.compile("-Xmx(\\d+)([mg])").matcher(heapOptions);
+        if (!heap.find()) {
+            throw new IllegalStateException("no -Xmx in " + heapOptions);
+        }
+        long megabytes = Long.parseLong(heap.group(1)) * (heap.group(2).equals("g") ? 1024 : 1);
+        return (megabytes << 20) / 8;
+    }
+
+    /**
      * Copies of every partition, internal topics included: one per broker of the profile's size (more brokers
      * spread the partitions, they do not copy them more).
      */

@@ -580,6 +580,7 @@ public final class KafkaManifests {
         env.put("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", minIsr);
         env.put("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR", String.valueOf(replication));
         env.put("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR", minIsr);
+        env.put("KAFKA_LOG_CLEANER_DEDUPE_BUFFER_SIZE", String.valueOf(profile.cleanerDedupeBufferBytes()));
         env.put("KAFKA_HEAP_OPTS", profile.heapOptions);
         return env;
     }

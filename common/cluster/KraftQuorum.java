@@ -49,6 +49,10 @@ public enum KraftQuorum {
     /** Where a secure node writes its format's arguments: its config folder, in memory. */
     public static final String FORMAT_ARGUMENT_FILE = "/opt/kafka/config/format.args";
     public static final String SERVER_START = "/opt/kafka/bin/kafka-server-start.sh /opt/kafka/config/server.properties";
+    /** Written once the image's setup has rendered the config folder: a restarted container skips it. */
+    public static final String RENDERED = "/opt/kafka/config/kafka-k8s-setup.rendered";
+    /** What a format writes first into the log dir: a formatted volume skips the format. */
+    public static final String FORMATTED = KafkaManifests.LOG_DIR + "/meta.properties";
 
     /** The quorum a deployed StatefulSet runs. */
     public static KraftQuorum of(StatefulSet deployed) {
@@ -106,7 +110,9 @@ public enum KraftQuorum {
 
     /**
      * The start script's last lines. Static: the image's entrypoint. Dynamic: the image's launch step with the format
-     * it cannot do: its setup (tolerating only its refusal to format), the format, Kafka.
+     * it cannot do: its setup (tolerating only its refusal to format), the format, Kafka. Each JVM before Kafka's
+     * costs seconds under the pod's CPU limit, so each runs only when needed: the setup once per pod (a restarted
+     * container keeps the pod's config folder, and the pod's environment cannot change), the format once per volume.
      */
     List<String> launch(ClusterSecurity security) {
         if (this == STATIC) {
@@ -114,21 +120,26 @@ public enum KraftQuorum {
         }
         List<String> lines = new ArrayList<>(List.of(
                 "set -e",
-                "out=$(" + IMAGE_SETUP + " 2>&1) || case \"$out\" in *\"" + SETUP_REFUSAL
-                        + "\"*) ;; *) echo \"$out\" >&2; exit 1 ;; esac"));
+                "if [ ! -e " + RENDERED + " ]; then",
+                "  out=$(" + IMAGE_SETUP + " 2>&1) || case \"$out\" in *\"" + SETUP_REFUSAL
+                        + "\"*) ;; *) echo \"$out\" >&2; exit 1 ;; esac",
+                "  : > " + RENDERED,
+                "fi",
+                "if [ ! -e " + FORMATTED + " ]; then"));
         if (security == ClusterSecurity.NONE) {
-            lines.add(FORMAT);
+            lines.add("  " + FORMAT);
         } else {
             // The java launcher expands an @file itself: the admin password reaches the format's arguments without
             // ever being on a process's command line. The file lives in memory, readable by this user only.
             lines.addAll(List.of(
-                    "(umask 077; printf '%s\\n' \"" + FORMAT_ARGUMENTS + " " + security.formatScram() + "\" > "
+                    "  (umask 077; printf '%s\\n' \"" + FORMAT_ARGUMENTS + " " + security.formatScram() + "\" > "
                             + FORMAT_ARGUMENT_FILE + ")",
-                    "formatted=0",
-                    "/opt/kafka/bin/kafka-run-class.sh @" + FORMAT_ARGUMENT_FILE + " || formatted=$?",
-                    "rm -f " + FORMAT_ARGUMENT_FILE,
-                    "[ \"$formatted\" = 0 ]"));
+                    "  formatted=0",
+                    "  /opt/kafka/bin/kafka-run-class.sh @" + FORMAT_ARGUMENT_FILE + " || formatted=$?",
+                    "  rm -f " + FORMAT_ARGUMENT_FILE,
+                    "  [ \"$formatted\" = 0 ]"));
         }
+        lines.add("fi");
         lines.add("exec " + SERVER_START);
         return lines;
     }

@@ -478,6 +478,9 @@ public final class KafkaNodes implements AutoCloseable {
         if (result.exitCode() != 0 && !output.contains(KraftQuorum.SETUP_REFUSAL)) {
             throw new AssertionError("setup failed for node " + node + ": " + result);
         }
+        if (Files.exists(hostPath(node, KraftQuorum.FORMATTED))) {
+            return; // the launch formats a volume once
+        }
         List<String> format;
         if (manifests.security() == common.cluster.ClusterSecurity.NONE) {
             format = new ArrayList<>(List.of(javaExecutable(), "-cp", classpath(node),
