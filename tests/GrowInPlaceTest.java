@@ -117,9 +117,9 @@ class GrowInPlaceTest {
         assertEquals(List.of(), PlannedWrites.seen(api), "--plan writes nothing to Kubernetes");
         assertEquals("1", minIsr(), "nor to Kafka");
         Map<String, Object> plan = JsonResult.parse(planned);
-        assertEquals(List.of("apply", "apply", "apply", "awaitBrokers", "addVoters", "addReplicas", "restart",
-                "addReplicasCreatedMeanwhile", "setMinIsr", "awaitRollout", "endFormation"), steps(plan),
-                plan.toString());
+        assertEquals(List.of("recordFormattedBy", "apply", "apply", "apply", "awaitBrokers", "addVoters",
+                "addReplicas", "restart", "addReplicasCreatedMeanwhile", "setMinIsr", "awaitRollout",
+                "recordFormattedBy", "endFormation"), steps(plan), plan.toString());
 
         Scripts.Result grown = deploy("prod");
         model.check();
@@ -182,9 +182,15 @@ class GrowInPlaceTest {
                 "-n", "kafka", "--bootstrap-server", nodes.clientAddress(0), "--timeout", "240s");
         assertEquals(137, interrupted.exitCode(), interrupted.toString());
 
+        // The controller makes the new pods, one after the other: the plan is read once both exist.
+        long made = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (api.client().pods().inNamespace("kafka").withName("kafka-4").get() == null) {
+            assertTrue(System.nanoTime() < made, "the stand-in controller made kafka-4");
+            Thread.sleep(100);
+        }
         api.enforce(new RbacPolicy("learnflow-dev", List.of(AccessRules.deployRole("kafka"))));
         Map<String, Object> remaining = JsonResult.parse(deploy("prod", "--replicas", "5", "--plan", "--json"));
-        assertEquals(List.of("awaitBrokers", "addVoters", "awaitRollout"), steps(remaining),
+        assertEquals(List.of("recordFormattedBy", "awaitBrokers", "addVoters", "awaitRollout"), steps(remaining),
                 "--plan shows what the interrupted deploy left: " + remaining);
         // Through port-forwards, beside the one to kafka-0 that get_connection holds since dev (review R7): adding
         // nodes 3 and 4 as voters reads their listeners from them.
@@ -192,7 +198,8 @@ class GrowInPlaceTest {
                 "--replicas", "5", "-n", "kafka", "--timeout", "240s");
         model.check();
         assertEquals(0, grown.exitCode(), grown.toString());
-        assertEquals(List.of(), PlannedWrites.seen(api), "nothing left to write: the StatefulSet has 5 replicas");
+        assertEquals(PlannedWrites.of(remaining), PlannedWrites.seen(api), "nothing left to write but the notes of "
+                + "which Kafka formatted the new volumes: the StatefulSet has 5 replicas");
         api.enforce(null);
         assertTrue(grown.stdout().startsWith("deploy prod: 6 unchanged; 2 voters added; 5/5 brokers ready"),
                 "the grow the interrupted deploy left is finished: " + grown.stdout());

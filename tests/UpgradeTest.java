@@ -156,6 +156,17 @@ class UpgradeTest {
                 .getMetadata().getLabels().get("controller-revision-hash").equals(api.client().apps().statefulSets()
                         .inNamespace("kafka").withName("kafka").get().getStatus().getUpdateRevision())).count(),
                 "the other three brokers not restarted onto it");
+        // While that broker runs 4.3, Kafka's own check (validateOnly, before anything changes) refuses to
+        // finalize 4.4: the finalize step's backstop, whatever led there.
+        try (common.kafka.KafkaAccess kafka = common.kafka.KafkaAccess.direct(nodes.bootstrapServers(),
+                Duration.ofSeconds(30), Map.of())) {
+            common.cli.CommandFailure refused = org.junit.jupiter.api.Assertions.assertThrows(
+                    common.cli.CommandFailure.class, () -> common.kafka.KafkaVersions.raise(kafka,
+                            Map.of("metadata.version", 33)));
+            assertTrue(refused.getMessage().startsWith("checking that every node runs {metadata.version=33} failed"),
+                    refused.getMessage());
+        }
+        assertEquals("4.3-IV0", verify().get("metadataVersion"), "unchanged");
     }
 
     @Test

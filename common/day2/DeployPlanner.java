@@ -214,6 +214,11 @@ public final class DeployPlanner {
             requireReleaseRunsTheCluster(observed.kafka());
         }
         requireReleaseStartsTheVolumes();
+        Map<String, String> formattedByFirstPods = formattedByFirstPods();
+        if (!formattedByFirstPods.isEmpty()) {
+            // Before anything restarts a pod: a volume's first pod is the only one that tells.
+            steps.add(new DeployStep.RecordFormattedBy(formattedByFirstPods));
+        }
         if (removed > 0) {
             shrink(steps);
         }
@@ -250,14 +255,14 @@ public final class DeployPlanner {
             } else if (deployed != null && templateChanges && !podsKept().isEmpty()) {
                 steps.add(new DeployStep.ControllerRoll(podsKept()));
             }
-            if (!steps.isEmpty() || !new PodReadiness(manifests.replicas(), observed.pods()).allReady()
-                    || rollingOut()) {
+            boolean changed = steps.stream().anyMatch(step -> !(step instanceof DeployStep.RecordFormattedBy));
+            if (changed || !new PodReadiness(manifests.replicas(), observed.pods()).allReady() || rollingOut()) {
                 steps.add(new DeployStep.AwaitRollout(manifests.replicas()));
             }
         }
-        Map<String, String> formattedBy = formattedBy();
-        if (!formattedBy.isEmpty()) {
-            steps.add(new DeployStep.RecordFormattedBy(formattedBy));
+        Map<String, String> formattedByAdded = formattedByAdded();
+        if (!formattedByAdded.isEmpty()) {
+            steps.add(new DeployStep.RecordFormattedBy(formattedByAdded));
         }
         if (manifests.security() == ClusterSecurity.TLS && !request.noWait() && !accessGranted()) {
             steps.add(new DeployStep.GrantAccess(ClusterCredentials.APP_USER,
@@ -319,23 +324,31 @@ public final class DeployPlanner {
     }
 
     /**
-     * The volumes whose formatting Kafka is not recorded yet and can be told: those this deploy makes, formatted by
-     * the image it applies (known once their brokers are Ready, so not with --no-wait), and those of this tool whose
-     * first pod still runs.
+     * The volumes of this tool whose formatting Kafka is not noted yet while their first pod, which formatted them,
+     * still runs (a deploy with --no-wait could not note them, nor one that ended early).
      */
-    private Map<String, String> formattedBy() {
-        boolean recreated = !blockers.isEmpty();
-        List<PersistentVolumeClaim> existing = recreated ? List.of() : observed.claims().stream()
-                .filter(claim -> claim.getMetadata().getDeletionTimestamp() == null).toList();
-        Map<String, String> found = new TreeMap<>(FormattedBy.readFromFirstPods(existing.stream()
-                .filter(Ownership::ours).toList(), observed.pods()));
+    private Map<String, String> formattedByFirstPods() {
+        return !blockers.isEmpty() ? Map.of() : FormattedBy.readFromFirstPods(observed.claims().stream()
+                .filter(claim -> claim.getMetadata().getDeletionTimestamp() == null).filter(Ownership::ours)
+                .toList(), observed.pods());
+    }
+
+    /**
+     * The volumes of the brokers this deploy adds (or creates), formatted by the image it applies: noted once they
+     * are Ready, so not with --no-wait.
+     */
+    private Map<String, String> formattedByAdded() {
         String version = KafkaReleases.versionOfImage(manifests.image()).orElse(null);
-        if (version != null && !request.noWait()) {
-            Set<String> names = existing.stream().map(claim -> claim.getMetadata().getName())
-                    .collect(Collectors.toSet());
-            KafkaManifests.claimNames(manifests.replicas()).stream().filter(name -> !names.contains(name))
-                    .forEach(name -> found.put(name, version));
+        if (version == null || request.noWait()) {
+            return Map.of();
         }
+        Set<String> existing = blockers.isEmpty() ? observed.claims().stream()
+                .filter(claim -> claim.getMetadata().getDeletionTimestamp() == null)
+                .map(claim -> claim.getMetadata().getName()).collect(Collectors.toSet()) : Set.of();
+        int added = deployed == null ? 0 : deployed.getSpec().getReplicas();
+        Map<String, String> found = new TreeMap<>();
+        KafkaManifests.claimNames(manifests.replicas()).stream().skip(added).filter(name -> !existing.contains(name))
+                .forEach(name -> found.put(name, version));
         return found;
     }
 

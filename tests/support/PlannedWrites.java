@@ -43,6 +43,8 @@ public final class PlannedWrites {
                 case "createNamespace" -> writes.add("create namespaces");
                 case "startFormation" -> writes.add("create configmaps");
                 case "endFormation" -> writes.add("delete configmaps/kafka-formation");
+                case "recordFormattedBy" -> ((Map<String, String>) step.get("volumes")).keySet()
+                        .forEach(volume -> writes.add("patch persistentvolumeclaims/" + volume));
                 case "restart" -> ((List<Number>) step.get("order"))
                         .forEach(broker -> writes.add("restart pods/kafka-" + broker.intValue()));
                 default -> { }
