@@ -271,6 +271,13 @@ class DeployPlanTest {
                 "1. raise metadata.version 4.3-IV0 → 4.4-IV2, share.version 1 → 2 (one-way: older Kafka can no "
                         + "longer run the cluster)",
                 "plan: 1 step"), plan(finalizing(KafkaManifests.DEFAULT_IMAGE, false), prod.observed()));
+        prod.registeredElsewhere = Set.of(5); // left by a scale-down done by hand
+        assertEquals("--finalize: broker 5 is still registered in Kafka with no pod of this cluster, and Kafka raises "
+                + "metadata.version only when every registered node runs it; nothing changed. Unregister it first: "
+                + "kafka-cluster.sh unregister --id 5", assertThrows(CommandFailure.class,
+                () -> plan(finalizing(NEW_IMAGE, false), prod.observed())).getMessage());
+        prod.registeredElsewhere = Set.of();
+
         prod.metadataVersion = 33;
         prod.features = DEFAULT_RELEASE.features();
         assertTrue(plan(finalizing(KafkaManifests.DEFAULT_IMAGE, false), prod.observed()).nothingToDo());
@@ -601,6 +608,8 @@ class DeployPlanTest {
         java.time.Instant nodeCertificateIssued = java.time.Instant.now();
         /** The client namespaces that hold copies of the LearnFlow user's Secrets; null: all, as deploy left them. */
         List<String> copiedInto;
+        /** Brokers registered in Kafka beyond the cluster's pods. */
+        Set<Integer> registeredElsewhere = Set.of();
         /** The Kafka version noted on each volume's claim: as deploy left them. */
         Map<Integer, String> formattedBy;
         /** When the pods were created after their claims; null: no timestamps. */
@@ -719,7 +728,9 @@ class DeployPlanTest {
                         .forEach(partition -> held.put(partition.name(), replicaBytes));
                 disks.put(broker, new KafkaState.Disk(volumeBytes - held.size() * replicaBytes, volumeBytes, held));
             }
-            return new KafkaState(voters, leader, caughtUp, List.of(), all, live, partitions,
+            Set<Integer> registered = new TreeSet<>(all);
+            registered.addAll(registeredElsewhere);
+            return new KafkaState(voters, leader, caughtUp, List.of(), registered, live, partitions,
                     profile.minInsyncReplicas, 0, disks, finalized());
         }
 

@@ -764,9 +764,21 @@ public final class DeployPlanner {
                 to.put(feature, level);
             }
         });
-        if (!to.isEmpty()) {
-            steps.add(new DeployStep.RaiseFeatures(from, to));
+        if (to.isEmpty()) {
+            return;
         }
+        // Kafka raises a feature only when every registered node supports it: a broker whose pod is gone but which is
+        // still registered (a scale-down by hand; a shrink of this tool unregisters its own) makes it refuse.
+        List<Integer> leftover = kafka().registered().stream().filter(id -> id >= Math.max(leftUpTo,
+                manifests.replicas())).sorted().toList();
+        if (!leftover.isEmpty()) {
+            throw new CommandFailure("--finalize: broker " + DeployStep.Names.ids(leftover) + (leftover.size() == 1
+                    ? " is" : " are") + " still registered in Kafka with no pod of this cluster, and Kafka raises "
+                    + "metadata.version only when every registered node runs it; nothing changed. Unregister "
+                    + (leftover.size() == 1 ? "it" : "each") + " first: kafka-cluster.sh unregister --id "
+                    + leftover.get(0));
+        }
+        steps.add(new DeployStep.RaiseFeatures(from, to));
     }
 
     /** Refuses, naming them, while a node of {@code ids} is not a registered, unfenced broker. */
