@@ -182,6 +182,13 @@ class DeployPlanTest {
         assertEquals("apache/kafka:4.3.2 cannot run this cluster: its metadata.version 4.4-IV2 (level 33) is "
                 + "finalized, and Kafka 4.3 runs at most 4.3-IV0 (level 30); a finalized metadata.version is never "
                 + "lowered. Nothing changed", refusal.getMessage());
+        assertEquals("apache/kafka:4.9.0: Kafka 4.9.0 is newer than the releases this tool knows (4.0 to 4.4), so it "
+                + "cannot check that it runs this cluster; nothing changed. Use a kafka-k8s-setup that knows it",
+                assertThrows(CommandFailure.class, () -> plan(request(ClusterProfile.PROD, "apache/kafka:4.9.0"),
+                        prod.observed())).getMessage());
+        assertEquals("create StatefulSet kafka", plan(request(ClusterProfile.DEV, "apache/kafka:4.9.0"), nothing())
+                .lines().stream().filter(line -> line.contains("StatefulSet")).findFirst().orElseThrow()
+                .substring(3), "a new cluster may start on any release");
         CommandFailure tooOld = assertThrows(CommandFailure.class,
                 () -> plan(request(ClusterProfile.PROD, "apache/kafka:3.9.1"), prod.observed()));
         assertEquals("apache/kafka:3.9.1: Kafka 3.9.1 is older than the releases this tool knows (4.0 to 4.4); "

@@ -214,6 +214,7 @@ public final class DeployPlanner {
             requireReleaseRunsTheCluster(observed.kafka());
         }
         requireReleaseStartsTheVolumes();
+        requireKnownRelease();
         Map<String, String> formattedByFirstPods = formattedByFirstPods();
         if (!formattedByFirstPods.isEmpty()) {
             // Before anything restarts a pod: a volume's first pod is the only one that tells.
@@ -739,6 +740,22 @@ public final class DeployPlanner {
                     + "Kafka " + release.line() + " runs at most " + release.metadataVersion() + " (level "
                     + release.level() + "); a finalized metadata.version is never lowered. Nothing changed");
         }
+    }
+
+    /**
+     * A running cluster goes onto a Kafka release only when this tool knows its levels: it could neither check that
+     * the release runs the cluster nor finalize it, as Strimzi refuses a version it does not support. A new cluster
+     * may start on any; a patch release of a known line is known.
+     */
+    private void requireKnownRelease() {
+        String version = KafkaReleases.versionOfImage(manifests.image()).orElse(null);
+        if (deployed == null || version == null || KafkaReleases.olderThanKnown(version)
+                || KafkaReleases.of(version).isPresent()) {
+            return;
+        }
+        throw new CommandFailure(manifests.image() + ": Kafka " + version + " is newer than the releases this tool "
+                + "knows (" + KafkaReleases.knownLines() + "), so it cannot check that it runs this cluster; nothing "
+                + "changed. Use a kafka-k8s-setup that knows it");
     }
 
     /** The release the image's tag names, or null (another image, a digest, a release not known here). */
