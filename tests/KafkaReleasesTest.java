@@ -103,7 +103,7 @@ class KafkaReleasesTest {
                 "listeners=PLAINTEXT://localhost:" + client + ",CONTROLLER://localhost:" + controller,
                 "controller.listener.names=CONTROLLER", "log.dirs=" + dir.resolve("data"),
                 "offsets.topic.replication.factor=1", ""));
-        String javaCommand = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String javaCommand = KafkaNodes.javaExecutable();
         Scripts.Result format = Scripts.runProcess(List.of(javaCommand, "-cp", KafkaNodes.serverClasspath(formatter),
                 "kafka.tools.StorageTool", "format", "-t", "Jvd8ZH4jSfqdPd3RL4xTzA", "-c", config.toString(),
                 "--release-version", "4.2-IV1", "--standalone"), Map.of(), java.time.Duration.ofMinutes(1));

@@ -179,6 +179,11 @@ public final class KafkaManifests {
         return clientNamespaces;
     }
 
+    /** The Kafka image a deployed StatefulSet's pod template runs. */
+    public static String imageOf(StatefulSet statefulSet) {
+        return statefulSet.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+    }
+
     /** The storage class a deployed StatefulSet's claim template names, or null (the cluster's default). */
     public static String storageClassOf(StatefulSet statefulSet) {
         var claims = statefulSet.getSpec().getVolumeClaimTemplates();

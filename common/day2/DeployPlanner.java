@@ -185,9 +185,8 @@ public final class DeployPlanner {
      * cluster's finalized metadata.version (dev too, whose plans read no Kafka otherwise).
      */
     private boolean rollsBack() {
-        String from = KafkaReleases.versionOfImage(deployed.getSpec().getTemplate().getSpec().getContainers().get(0)
-                .getImage()).orElse(null);
-        String to = KafkaReleases.versionOfImage(manifests.image()).orElse(null);
+        String from = KafkaReleases.versionOfImage(KafkaManifests.imageOf(deployed)).orElse(null);
+        String to = targetVersion();
         return from != null && to != null && KafkaReleases.compare(to, from) < 0;
     }
 
@@ -339,7 +338,7 @@ public final class DeployPlanner {
      * are Ready, so not with --no-wait.
      */
     private Map<String, String> formattedByAdded() {
-        String version = KafkaReleases.versionOfImage(manifests.image()).orElse(null);
+        String version = targetVersion();
         if (version == null || request.noWait()) {
             return Map.of();
         }
@@ -361,7 +360,7 @@ public final class DeployPlanner {
      * recreate deletes them all.
      */
     private void requireReleaseStartsTheVolumes() {
-        String version = KafkaReleases.versionOfImage(manifests.image()).orElse(null);
+        String version = targetVersion();
         if (version == null || !blockers.isEmpty()) {
             return;
         }
@@ -724,7 +723,7 @@ public final class DeployPlanner {
      */
     private void requireReleaseRunsTheCluster(KafkaState kafka) {
         String image = manifests.image();
-        String version = KafkaReleases.versionOfImage(image).orElse(null);
+        String version = targetVersion();
         if (version == null) {
             return;
         }
@@ -748,7 +747,7 @@ public final class DeployPlanner {
      * may start on any; a patch release of a known line is known.
      */
     private void requireKnownRelease() {
-        String version = KafkaReleases.versionOfImage(manifests.image()).orElse(null);
+        String version = targetVersion();
         if (deployed == null || version == null || KafkaReleases.olderThanKnown(version)
                 || KafkaReleases.of(version).isPresent()) {
             return;
@@ -756,6 +755,11 @@ public final class DeployPlanner {
         throw new CommandFailure(manifests.image() + ": Kafka " + version + " is newer than the releases this tool "
                 + "knows (" + KafkaReleases.knownLines() + "), so it cannot check that it runs this cluster; nothing "
                 + "changed. Use a kafka-k8s-setup that knows it");
+    }
+
+    /** The Kafka version ("4.4.0") the image's tag names, or null (another image, a digest). */
+    private String targetVersion() {
+        return KafkaReleases.versionOfImage(manifests.image()).orElse(null);
     }
 
     /** The release the image's tag names, or null (another image, a digest, a release not known here). */

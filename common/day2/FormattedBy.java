@@ -62,9 +62,9 @@ public final class FormattedBy {
             return false;
         }
         try {
-            Instant after = Instant.parse(created);
-            return !after.isBefore(Instant.parse(claimed)) && after.isBefore(Instant.parse(claimed)
-                    .plus(FIRST_POD_WITHIN));
+            Instant claimedAt = Instant.parse(claimed);
+            Instant createdAt = Instant.parse(created);
+            return !createdAt.isBefore(claimedAt) && createdAt.isBefore(claimedAt.plus(FIRST_POD_WITHIN));
         } catch (DateTimeParseException unknown) {
             return false;
         }

@@ -97,8 +97,7 @@ public final class SafeRoll {
     public void roll(KafkaAccess kafka, List<Integer> outdated, boolean force, long deadline) {
         try {
             StatefulSet template = statefulSet();
-            image = template == null ? null : template.getSpec().getTemplate().getSpec().getContainers().get(0)
-                    .getImage();
+            image = template == null ? null : KafkaManifests.imageOf(template);
             target = image == null ? null : KafkaReleases.ofImage(image).orElse(null);
             restartInOrder(kafka, outdated, force, deadline);
         } catch (CommandFailure stopped) {

@@ -186,7 +186,7 @@ public final class ClusterModel implements AutoCloseable {
 
     /** A pod at the StatefulSet's current revision, running its template's image. */
     private Pod createPod(String name, StatefulSet statefulSet) {
-        String image = statefulSet.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+        String image = KafkaManifests.imageOf(statefulSet);
         Pod pod = new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace)
                 .withLabels(Map.of("app", "kafka", REVISION_LABEL, revision(statefulSet))).endMetadata()
                 .withNewSpec().addNewContainer().withName("kafka").withImage(image).endContainer().endSpec()

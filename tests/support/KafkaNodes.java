@@ -677,7 +677,8 @@ public final class KafkaNodes implements AutoCloseable {
         return Scripts.runProcess(command, clean, limit, true);
     }
 
-    private static String javaExecutable() {
+    /** The java of the JVM running the tests: the one the harness starts Kafka with. */
+    public static String javaExecutable() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
