@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import common.cluster.ClusterProfile;
+import common.cluster.ClusterSecurity;
 import common.cluster.KafkaEndpoints;
 import common.cluster.KafkaManifests;
 import common.cluster.KraftQuorum;
@@ -52,6 +53,11 @@ abstract class KafkaClusterContract {
 
     abstract ClusterProfile profile();
 
+    /** The listeners' security the class deploys: the profile's default unless a subclass says otherwise. */
+    ClusterSecurity security() {
+        return profile().security;
+    }
+
     /**
      * From the YAML {@code deploy --dry-run} prints, as {@code kubectl apply} or a GitOps tool would start it: the
      * pods of its StatefulSet, reading its formation. Before the formation was in that YAML, the nodes formatted
@@ -59,8 +65,10 @@ abstract class KafkaClusterContract {
      */
     @BeforeAll
     void startCluster() throws Exception {
-        manifests = new KafkaManifests(profile(), NAMESPACE, KafkaManifests.DEFAULT_IMAGE, null, null);
-        Scripts.Result yaml = Scripts.run("deploy.java", profile().id(), "-n", NAMESPACE, "--dry-run");
+        manifests = new KafkaManifests(profile(), NAMESPACE, KafkaManifests.DEFAULT_IMAGE, null, null)
+                .withSecurity(security());
+        Scripts.Result yaml = Scripts.run("deploy.java", profile().id(), "-n", NAMESPACE, "--security",
+                security().id(), "--dry-run");
         assertEquals(0, yaml.exitCode(), yaml.toString());
         List<HasMetadata> objects = new KubernetesSerialization().unmarshal(
                 new ByteArrayInputStream(yaml.stdout().getBytes(StandardCharsets.UTF_8)));
