@@ -61,6 +61,9 @@ class ManifestsTest {
         assertEquals("-Xmx256m -Xms256m", env(statefulSet).get("KAFKA_HEAP_OPTS"));
         // An eighth of the heap, not Kafka's 128 MiB: one allocation of half the heap at start (G1 humongous).
         assertEquals(String.valueOf(32 << 20), env(statefulSet).get("KAFKA_LOG_CLEANER_DEDUPE_BUFFER_SIZE"));
+        // The serial collector, as the JVM picks for half a CPU, not the G1 that kafka-run-class.sh would force.
+        assertEquals("-server -XX:+UseSerialGC -XX:MaxInlineLevel=15 -Djava.awt.headless=true",
+                env(statefulSet).get("KAFKA_JVM_PERFORMANCE_OPTS"));
     }
 
     @Test
@@ -73,6 +76,8 @@ class ManifestsTest {
         assertEquals(kafka.getResources().getLimits(), kafka.getResources().getRequests());
         assertEquals("-Xmx1g -Xms1g", env(statefulSet).get("KAFKA_HEAP_OPTS"));
         assertEquals(String.valueOf(128 << 20), env(statefulSet).get("KAFKA_LOG_CLEANER_DEDUPE_BUFFER_SIZE"));
+        assertTrue(env(statefulSet).get("KAFKA_JVM_PERFORMANCE_OPTS").contains("-XX:+UseG1GC -XX:MaxGCPauseMillis=20"),
+                "Kafka's own G1 settings");
     }
 
     @ParameterizedTest

@@ -7,10 +7,10 @@ import java.util.stream.Collectors;
 
 /** Everything that differs between a development and a production cluster, in one place. */
 public enum ClusterProfile {
-    DEV(1, false, "512Mi", "500m", "-Xmx256m -Xms256m", 1, "1Gi", Duration.ofSeconds(60), false, false,
-            ClusterSecurity.NONE),
-    PROD(3, true, "2Gi", "1", "-Xmx1g -Xms1g", 2, "10Gi", Duration.ofSeconds(120), true, true,
-            ClusterSecurity.TLS);
+    DEV(1, false, "512Mi", "500m", "-Xmx256m -Xms256m", JvmOptions.SERIAL, 1, "1Gi", Duration.ofSeconds(60), false,
+            false, ClusterSecurity.NONE),
+    PROD(3, true, "2Gi", "1", "-Xmx1g -Xms1g", JvmOptions.KAFKA_DEFAULT, 2, "10Gi", Duration.ofSeconds(120), true,
+            true, ClusterSecurity.TLS);
 
     /** Brokers, each also a KRaft controller, unless --replicas asks for more. */
     public final int replicas;
@@ -21,6 +21,8 @@ public enum ClusterProfile {
     public final String cpu;
     /** About half the memory limit: the rest is page cache, metaspace and direct buffers. */
     public final String heapOptions;
+    /** The collector and JIT settings Kafka's start script is given (KAFKA_JVM_PERFORMANCE_OPTS). */
+    public final String jvmOptions;
     public final int minInsyncReplicas;
     public final String storageSize;
     public final Duration readyTimeout;
@@ -41,20 +43,43 @@ public enum ClusterProfile {
      */
     public final ClusterSecurity security;
 
-    ClusterProfile(int replicas, boolean scalable, String memory, String cpu, String heapOptions, int minInsyncReplicas,
-            String storageSize, Duration readyTimeout, boolean safeRoll, boolean isolatedNetwork,
+    ClusterProfile(int replicas, boolean scalable, String memory, String cpu, String heapOptions, String jvmOptions,
+            int minInsyncReplicas, String storageSize, Duration readyTimeout, boolean safeRoll, boolean isolatedNetwork,
             ClusterSecurity security) {
         this.replicas = replicas;
         this.scalable = scalable;
         this.memory = memory;
         this.cpu = cpu;
         this.heapOptions = heapOptions;
+        this.jvmOptions = jvmOptions;
         this.minInsyncReplicas = minInsyncReplicas;
         this.storageSize = storageSize;
         this.readyTimeout = readyTimeout;
         this.safeRoll = safeRoll;
         this.isolatedNetwork = isolatedNetwork;
         this.security = security;
+    }
+
+    /** The broker JVM's collector, chosen for the profile's CPU and heap. */
+    public static final class JvmOptions {
+        /**
+         * What kafka-run-class.sh gives every Kafka JVM when KAFKA_JVM_PERFORMANCE_OPTS is unset: G1 with short
+         * pauses, Kafka's choice for brokers with a heap of a gigabyte or more.
+         */
+        public static final String KAFKA_DEFAULT = "-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20"
+                + " -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15"
+                + " -Djava.awt.headless=true";
+        /**
+         * Kafka's settings with the serial collector instead of G1: what the JVM itself picks in a container of
+         * one CPU or less than 1792 MiB. A 256 MiB heap pauses briefly; G1 would spend the half CPU on its
+         * concurrent threads, memory on its remembered sets, and needs contiguous free regions for every large
+         * buffer (a start failed on the cleaner's: see {@link #cleanerDedupeBufferBytes}).
+         */
+        public static final String SERIAL = KAFKA_DEFAULT.replace("-XX:+UseG1GC -XX:MaxGCPauseMillis=20"
+                + " -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent", "-XX:+UseSerialGC");
+
+        private JvmOptions() {
+        }
     }
 
     /**

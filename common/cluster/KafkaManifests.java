@@ -587,6 +587,7 @@ public final class KafkaManifests {
         env.put("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR", minIsr);
         env.put("KAFKA_LOG_CLEANER_DEDUPE_BUFFER_SIZE", String.valueOf(profile.cleanerDedupeBufferBytes()));
         env.put("KAFKA_HEAP_OPTS", profile.heapOptions);
+        env.put("KAFKA_JVM_PERFORMANCE_OPTS", profile.jvmOptions);
         return env;
     }
 

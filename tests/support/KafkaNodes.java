@@ -553,10 +553,13 @@ public final class KafkaNodes implements AutoCloseable {
                 <Loggers><Root level="warn"><AppenderRef ref="out"/></Root>
                 <Logger name="kafka.server.KafkaRaftServer" level="info"/></Loggers></Configuration>
                 """);
+        // As kafka-run-class.sh starts it: the pod's heap and collector (Kafka's defaults if the pod sets none).
         List<String> command = new ArrayList<>(List.of(javaExecutable()));
         command.addAll(List.of(environment.get("KAFKA_HEAP_OPTS").split(" ")));
-        // Test-only start-up speed-ups: these JVMs live for a minute on two cores.
-        command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+        command.addAll(List.of(environment.getOrDefault("KAFKA_JVM_PERFORMANCE_OPTS",
+                common.cluster.ClusterProfile.JvmOptions.KAFKA_DEFAULT).split(" ")));
+        // A test-only start-up speed-up (these JVMs live for a minute on two cores); it leaves the heap as it is.
+        command.addAll(List.of("-XX:TieredStopAtLevel=1",
                 "-Dkafka.logs.dir=" + filesystems[node].directory(IMAGE_LOG_DIR),
                 "-Dlog4j2.configurationFile=" + log4j, "-cp", classpath(node), "kafka.Kafka",
                 hostPath(node, IMAGE_CONFIG_DIR + "/server.properties").toString()));
