@@ -40,6 +40,7 @@ import common.day2.DeployLease;
 import common.day2.DeployPlan;
 import common.day2.DeployPlanner;
 import common.day2.DeployRun;
+import common.day2.DeployStep;
 import common.day2.ObservedCluster;
 import common.day2.Teardown;
 import common.kafka.KafkaAccess;
@@ -275,6 +276,11 @@ public class deploy implements Callable<Integer> {
     private int carryOut(KubernetesClient client, KubernetesAccess access, Planned planned, Duration limit,
             long deadline, long start) {
         DeployPlan plan = planned.plan();
+        if (plan.step(DeployStep.CreateAdminUser.class).isPresent()) {
+            output.warn("turning security on: every broker restarts" + (plan.manifests().replicas() > 1 ? " at once"
+                    : "") + " onto TLS and SCRAM; from then on each client needs a user's Secret ("
+                    + ClusterCredentials.APP_SECRET + ") and the CA's (" + ClusterCredentials.CA_CERT_SECRET + ")");
+        }
         DeployRun.Result result = new DeployRun(client, access, namespace.get(), output,
                 time -> kafka.connect(namespace.get(), client, access, time), force, deadline,
                 timeout != null ? Duration.ZERO : profile.readyTimeout, limit, plan,

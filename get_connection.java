@@ -100,9 +100,11 @@ public class get_connection implements Callable<Integer> {
                 printFor(KafkaEndpoints.clientBootstrap(namespace.get(), clusterDomain.get()), client, access);
                 return Cli.OK;
             }
-            try (PortForwards forwards = Deadline.run("get_connection", OPEN_TIMEOUT,
-                    () -> PortForwards.open(client, access, namespace.get(),
-                            AdminCredentials.read(client, access, namespace.get())))) {
+            try (PortForwards forwards = Deadline.run("get_connection", OPEN_TIMEOUT, () -> {
+                var deployed = PortForwards.deployed(client, access, namespace.get());
+                return PortForwards.open(client, access, namespace.get(), deployed,
+                        AdminCredentials.read(client, access, namespace.get(), deployed));
+            })) {
                 printFor(forwards.bootstrap(), client, access);
                 if (!forwards.reused()) {
                     holdUntilInterrupted();

@@ -106,6 +106,55 @@ class DeployPlanTest {
                 "plan: 3 steps"), plan(request(ClusterProfile.PROD), withoutApp).lines());
     }
 
+    /**
+     * {@code --security tls} on a running open cluster, and only then: the Secrets, the admin user while Kafka still
+     * lets anyone in, the secure template, and every broker restarted at once (one at a time, the new nodes could
+     * not reach the old ones' controllers); the claim template keeps its open label (immutable).
+     */
+    @Test
+    void securityIsTurnedOnForARunningOpenClusterOnlyWhenAsked() {
+        Cluster open = Cluster.of(ClusterProfile.PROD, 3);
+        open.security = ClusterSecurity.NONE;
+        assertTrue(plan(request(ClusterProfile.PROD), open.observed()).nothingToDo(), "a plain deploy keeps it open");
+        DeployPlan secured = plan(security(ClusterProfile.PROD, ClusterSecurity.TLS, false), open.observed());
+        assertEquals(List.of(
+                "1. create Secrets kafka-cluster-ca, kafka-cluster-ca-cert, kafka-node-tls, kafka-admin, learnflow "
+                        + "(made here, never shown)",
+                "2. create user admin in Kafka while the cluster is still open",
+                "3. change StatefulSet kafka: command, env, ports, volumeMounts, volumes",
+                "4. change NetworkPolicy kafka: ingress",
+                "5. restart kafka-0, kafka-1, kafka-2 at once (the old and the new nodes cannot talk to each other)",
+                "6. wait for 3/3 brokers Ready",
+                "7. let user learnflow read and write the 7 LearnFlow topics with its groups (learnflow*)",
+                "plan: 7 steps; 3 brokers restarted at once"), secured.lines());
+        assertEquals(open.observed().statefulSet().getSpec().getVolumeClaimTemplates(),
+                secured.manifests().statefulSet().getSpec().getVolumeClaimTemplates());
+        Cluster dev = Cluster.of(ClusterProfile.DEV, 1);
+        assertEquals(List.of(
+                "1. create Secrets kafka-cluster-ca, kafka-cluster-ca-cert, kafka-node-tls, kafka-admin, learnflow "
+                        + "(made here, never shown)",
+                "2. create user admin in Kafka while the cluster is still open",
+                "3. change StatefulSet kafka: command, env, ports, volumeMounts, volumes",
+                "4. the StatefulSet controller restarts kafka-0 onto the new template",
+                "5. wait for 1/1 brokers Ready",
+                "6. let user learnflow read and write the 7 LearnFlow topics with its groups (learnflow*)",
+                "plan: 6 steps; 1 broker restarted"),
+                plan(security(ClusterProfile.DEV, ClusterSecurity.TLS, false), dev.observed()).lines());
+        assertEquals("turning security on restarts every broker and waits for them, on its own: run it without "
+                + "--no-wait and without a change of --replicas; nothing changed", assertThrows(CommandFailure.class,
+                        () -> plan(security(ClusterProfile.PROD, ClusterSecurity.TLS, true), open.observed()))
+                                .getMessage());
+        Cluster keptVolumes = Cluster.of(ClusterProfile.PROD, 3);
+        keptVolumes.security = ClusterSecurity.NONE;
+        keptVolumes.statefulSet = false;
+        keptVolumes.pods = 0;
+        assertEquals("this cluster was formatted with --security none; changing it to tls needs it running: deploy "
+                + "it as it was, then again with --security tls: nothing changed. Deploy into another namespace, or "
+                + "delete this cluster first (deploy --delete --delete-data: all Kafka data is lost)",
+                assertThrows(CommandFailure.class, () -> plan(security(ClusterProfile.PROD, ClusterSecurity.TLS,
+                        false), keptVolumes.observed())).getMessage());
+    }
+
     /** Pods reference Secrets of their own namespace: a narrowed secure cluster keeps copies in its namespaces. */
     @Test
     void theClientNamespacesGetCopiesOfTheLearnFlowUsersSecrets() {
@@ -569,6 +618,12 @@ class DeployPlanTest {
                 replicas, null, null, false, null, false, false, false, false);
     }
 
+    /** --security KIND [--no-wait] */
+    private static DeployPlanner.Request security(ClusterProfile profile, ClusterSecurity kind, boolean noWait) {
+        return new DeployPlanner.Request(manifests(profile, KafkaManifests.DEFAULT_IMAGE, null).withSecurity(kind),
+                null, null, null, false, null, false, noWait, false, false, kind);
+    }
+
     /** --delete-data, --no-wait */
     private static DeployPlanner.Request withFlags(ClusterProfile profile, boolean deleteData, boolean noWait) {
         return new DeployPlanner.Request(manifests(profile, KafkaManifests.DEFAULT_IMAGE, null), null, null, null,
@@ -622,8 +677,11 @@ class DeployPlanTest {
         /** When the pods were created after their claims; null: no timestamps. */
         java.time.Duration podsCreatedAfterClaims;
         private Map<String, Secret> madeSecrets;
+        /** The listeners' security it was deployed with: its profile's default unless a row says otherwise. */
+        ClusterSecurity security;
 
         private Cluster(ClusterProfile profile, int replicas) {
+            this.security = profile.security;
             this.profile = profile;
             this.replicas = replicas;
             this.pods = replicas;
@@ -644,7 +702,7 @@ class DeployPlanTest {
 
         ObservedCluster observed() {
             KafkaManifests deployed = manifests(profile, KafkaManifests.DEFAULT_IMAGE, null).withReplicas(replicas)
-                    .withClientNamespaces(clientNamespaces);
+                    .withClientNamespaces(clientNamespaces).withSecurity(security);
             Map<String, HasMetadata> objects = new LinkedHashMap<>();
             for (HasMetadata object : deployed.namespaced()) {
                 if (object instanceof StatefulSet set) {

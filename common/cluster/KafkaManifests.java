@@ -94,6 +94,11 @@ public final class KafkaManifests {
     /** The namespaces whose pods may reach the client port (prod); empty: every pod; null: not asked (every pod). */
     private final List<String> clientNamespaces;
     private final ClusterSecurity security;
+    /**
+     * The security the claim template's label says the volumes were made for: the cluster's own, except where a
+     * deployed template (immutable) was made open and the cluster was secured since (see {@link ClusterSecurity#LABEL}).
+     */
+    private final ClusterSecurity claimSecurity;
 
     /**
      * For Kubernetes with the default cluster domain, and a new cluster's dynamic quorum.
@@ -105,12 +110,13 @@ public final class KafkaManifests {
             String storageClass) {
         this(profile, profile.replicas, namespace, image, storageSize == null ? profile.storageSize : storageSize,
                 storageClass, KafkaEndpoints.DEFAULT_CLUSTER_DOMAIN, Platform.KUBERNETES, null, KraftQuorum.DYNAMIC,
-                null, profile.security);
+                null, profile.security, profile.security);
     }
 
     private KafkaManifests(ClusterProfile profile, int replicas, String namespace, String image, String storageSize,
             String storageClass, String clusterDomain, Platform platform, String restartMarker,
-            KraftQuorum quorum, List<String> clientNamespaces, ClusterSecurity security) {
+            KraftQuorum quorum, List<String> clientNamespaces, ClusterSecurity security,
+            ClusterSecurity claimSecurity) {
         this.profile = profile;
         this.replicas = replicas;
         this.namespace = namespace;
@@ -123,30 +129,31 @@ public final class KafkaManifests {
         this.quorum = quorum;
         this.clientNamespaces = clientNamespaces;
         this.security = security;
+        this.claimSecurity = claimSecurity;
     }
 
     /** The same cluster for a Kubernetes whose DNS domain is not cluster.local. */
     public KafkaManifests withClusterDomain(String domain) {
         return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, domain, platform,
-                restartMarker, quorum, clientNamespaces, security);
+                restartMarker, quorum, clientNamespaces, security, claimSecurity);
     }
 
     /** The same cluster for another platform (OpenShift assigns the pods' ids). */
     public KafkaManifests withPlatform(Platform target) {
         return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, clusterDomain, target,
-                restartMarker, quorum, clientNamespaces, security);
+                restartMarker, quorum, clientNamespaces, security, claimSecurity);
     }
 
     /** The same cluster with volumes of another size (a deployed cluster's claim template cannot change). */
     public KafkaManifests withStorageSize(String size) {
         return new KafkaManifests(profile, replicas, namespace, image, size, storageClass, clusterDomain, platform,
-                restartMarker, quorum, clientNamespaces, security);
+                restartMarker, quorum, clientNamespaces, security, claimSecurity);
     }
 
     /** The same cluster with volumes of another storage class (null: the cluster's default). */
     public KafkaManifests withStorageClass(String storageClassName) {
         return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClassName, clusterDomain,
-                platform, restartMarker, quorum, clientNamespaces, security);
+                platform, restartMarker, quorum, clientNamespaces, security, claimSecurity);
     }
 
     /**
@@ -156,13 +163,19 @@ public final class KafkaManifests {
     public KafkaManifests withClientNamespaces(List<String> namespaces) {
         return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, clusterDomain,
                 platform, restartMarker, quorum, namespaces == null ? null : namespaces.stream().sorted().distinct()
-                        .filter(name -> !name.equals(namespace)).toList(), security);
+                        .filter(name -> !name.equals(namespace)).toList(), security, claimSecurity);
     }
 
     /** The same cluster with other listeners' security (see {@link ClusterSecurity}). */
     public KafkaManifests withSecurity(ClusterSecurity kind) {
         return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, clusterDomain,
-                platform, restartMarker, quorum, clientNamespaces, kind);
+                platform, restartMarker, quorum, clientNamespaces, kind, kind);
+    }
+
+    /** The same cluster whose claim template keeps the label a deployed one has (a template cannot change). */
+    public KafkaManifests withClaimSecurity(ClusterSecurity kind) {
+        return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, clusterDomain,
+                platform, restartMarker, quorum, clientNamespaces, security, kind);
     }
 
     public ClusterSecurity security() {
@@ -206,19 +219,19 @@ public final class KafkaManifests {
      */
     public KafkaManifests withRestartMarker(String marker) {
         return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, clusterDomain, platform,
-                marker, quorum, clientNamespaces, security);
+                marker, quorum, clientNamespaces, security, claimSecurity);
     }
 
     /** The same cluster with the given quorum (a deployed cluster keeps the one it was formatted with). */
     public KafkaManifests withQuorum(KraftQuorum kind) {
         return new KafkaManifests(profile, replicas, namespace, image, storageSize, storageClass, clusterDomain, platform,
-                restartMarker, kind, clientNamespaces, security);
+                restartMarker, kind, clientNamespaces, security, claimSecurity);
     }
 
     /** The same cluster with another broker count ({@link ClusterProfile#validReplicas} says which it may have). */
     public KafkaManifests withReplicas(int count) {
         return new KafkaManifests(profile, profile.validReplicas(count), namespace, image, storageSize, storageClass,
-                clusterDomain, platform, restartMarker, quorum, clientNamespaces, security);
+                clusterDomain, platform, restartMarker, quorum, clientNamespaces, security, claimSecurity);
     }
 
     public KraftQuorum quorum() {
@@ -604,8 +617,8 @@ public final class KafkaManifests {
         if (quorum == KraftQuorum.DYNAMIC) {
             claimLabels.put(KraftQuorum.LABEL, quorum.label());
         }
-        if (security == ClusterSecurity.TLS) {
-            claimLabels.put(ClusterSecurity.LABEL, security.id());
+        if (claimSecurity == ClusterSecurity.TLS) {
+            claimLabels.put(ClusterSecurity.LABEL, claimSecurity.id());
         }
         return new PersistentVolumeClaimBuilder()
                 .withNewMetadata().withName(DATA_VOLUME).withLabels(claimLabels).endMetadata()

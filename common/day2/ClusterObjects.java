@@ -1,6 +1,7 @@
 package common.day2;
 
 import common.cluster.ClusterCredentials;
+import common.cluster.KafkaEndpoints;
 import common.cluster.KafkaManifests;
 import common.cluster.KraftQuorum;
 import common.kube.KubernetesAccess;
@@ -145,6 +146,21 @@ final class ClusterObjects {
             return ClusterCredentials.value(secret, ClusterCredentials.PASSWORD);
         } catch (KubernetesClientException e) {
             throw access.failure("reading Secret " + secretName, e);
+        }
+    }
+
+    /**
+     * Deletes the brokers' pods all at once (the StatefulSet controller makes them again from the current template),
+     * by name: the Role may delete pods, not collections of them.
+     */
+    void deletePods(List<Integer> ordinals) {
+        for (int ordinal : ordinals) {
+            String name = KafkaEndpoints.podName(ordinal);
+            try {
+                client.pods().inNamespace(namespace).withName(name).delete();
+            } catch (KubernetesClientException e) {
+                throw access.failure("deleting pod " + name, e);
+            }
         }
     }
 

@@ -45,11 +45,13 @@ public record DeployPlan(KafkaManifests manifests, List<DeployStep> steps, int l
         }
         int restarted = step(DeployStep.Restart.class).map(restart -> restart.order().size())
                 .or(() -> step(DeployStep.ControllerRoll.class).map(roll -> roll.pods().size())).orElse(0);
+        int restartedTogether = step(DeployStep.RestartAll.class).map(all -> all.pods().size()).orElse(0);
         boolean dataLost = step(DeployStep.Recreate.class).isPresent()
                 || step(DeployStep.DeleteVolumes.class).isPresent();
         return "plan: " + DeployStep.Names.count(steps.size(), "step")
                 + (restarted == 0 ? "" : "; " + DeployStep.Names.count(restarted, "broker") + " restarted"
                         + (restarted == 1 ? "" : " one at a time"))
+                + (restartedTogether == 0 ? "" : "; " + restartedTogether + " brokers restarted at once")
                 + (dataLost ? "; data deleted" : "");
     }
 

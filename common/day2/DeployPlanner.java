@@ -83,6 +83,8 @@ public final class DeployPlanner {
     private final Instant renewal;
     /** The security the cluster's volumes were formatted with, or null for a new cluster. */
     private final ClusterSecurity formattedSecurity;
+    /** Whether this deploy turns security on for a running open cluster (asked explicitly: --security tls). */
+    private final boolean securing;
 
     public DeployPlanner(Request request, ObservedCluster observed, KubernetesSerialization serialization) {
         this.request = request;
@@ -97,12 +99,18 @@ public final class DeployPlanner {
                 : KraftQuorum.of(kept.get(0));
         this.formattedSecurity = live != null ? ClusterSecurity.of(live) : kept.isEmpty() ? null
                 : ClusterSecurity.of(kept.get(0));
+        this.securing = live != null && formattedSecurity == ClusterSecurity.NONE
+                && request.security() == ClusterSecurity.TLS;
         KafkaManifests shaped = keptShape().withPlatform(observed.platform())
                 .withQuorum(formatted == null ? KraftQuorum.DYNAMIC : formatted)
-                .withSecurity(formattedSecurity != null ? formattedSecurity : request.security() != null
-                        ? request.security() : request.rendered().security())
+                .withSecurity(securing ? ClusterSecurity.TLS : formattedSecurity != null ? formattedSecurity
+                        : request.security() != null ? request.security() : request.rendered().security())
                 .withRestartMarker(request.restartMarker() != null ? request.restartMarker()
                         : renewal != null ? Instant.now().toString() : KafkaManifests.restartMarker(live));
+        if (live != null) {
+            // A deployed claim template cannot change: a cluster secured in place keeps its open one's label.
+            shaped = shaped.withClaimSecurity(ClusterSecurity.of(live.getSpec().getVolumeClaimTemplates().get(0)));
+        }
         this.blockers = live == null ? List.of() : InPlaceChange.blockers(live, shaped.statefulSet());
         this.deployed = blockers.isEmpty() ? live : null;
         this.manifests = blockers.isEmpty() ? shaped : shaped.withQuorum(KraftQuorum.DYNAMIC);
@@ -147,10 +155,17 @@ public final class DeployPlanner {
      */
     private void requireSecurityKept() {
         ClusterSecurity asked = request.security();
-        if (formattedSecurity != null && asked != null && asked != formattedSecurity) {
-            throw new CommandFailure("this cluster runs --security " + formattedSecurity.id() + "; changing it to "
-                    + asked.id() + " in place is not supported: nothing changed. Deploy into another namespace, "
-                    + "or delete this cluster first (deploy --delete --delete-data: all Kafka data is lost)");
+        if (formattedSecurity != null && asked != null && asked != formattedSecurity && !securing) {
+            throw new CommandFailure("this cluster " + (live != null ? "runs" : "was formatted with") + " --security "
+                    + formattedSecurity.id() + "; changing it to " + asked.id() + (live != null ? " in place is not "
+                    + "supported" : " needs it running: deploy it as it was, then again with --security " + asked.id())
+                    + ": nothing changed. Deploy into another namespace, or delete this cluster first (deploy "
+                    + "--delete --delete-data: all Kafka data is lost)");
+        }
+        if (securing && (request.noWait() || removed > 0 || deployed != null
+                && deployed.getSpec().getReplicas() != manifests.replicas())) {
+            throw new CommandFailure("turning security on restarts every broker and waits for them, on its own: run"
+                    + " it without --no-wait and without a change of --replicas; nothing changed");
         }
         if (manifests.security() != ClusterSecurity.TLS) {
             return;
@@ -159,7 +174,7 @@ public final class DeployPlanner {
             throw new CommandFailure("--security tls needs a cluster with a dynamic KRaft quorum; this one was "
                     + "deployed with static voters: nothing changed");
         }
-        if (formattedSecurity != null) {
+        if (formattedSecurity == ClusterSecurity.TLS) {
             List<String> lost = java.util.stream.Stream.of(ClusterCredentials.CA_SECRET,
                     ClusterCredentials.ADMIN_SECRET).filter(name -> !observed.credentials().containsKey(name)).toList();
             if (!lost.isEmpty()) {
@@ -242,6 +257,10 @@ public final class DeployPlanner {
         if (newCluster) {
             steps.add(new DeployStep.StartFormation(manifests.voterIds()));
         }
+        if (securing) {
+            // While the cluster is still open: a formatted volume is not formatted again, so no format adds it.
+            steps.add(new DeployStep.CreateAdminUser(ClusterCredentials.ADMIN_USER));
+        }
         boolean templateChanges = apply(steps);
         if (leftUpTo > manifests.replicas()) {
             steps.add(new DeployStep.UnregisterBrokers(range(manifests.replicas(), leftUpTo)));
@@ -250,7 +269,9 @@ public final class DeployPlanner {
             deleteLeftVolumes(steps);
         }
         if (!request.noWait()) {
-            if (deployed != null && manifests.profile().safeRoll) {
+            if (securing && manifests.profile().safeRoll) {
+                steps.add(new DeployStep.RestartAll(podsKept()));
+            } else if (deployed != null && manifests.profile().safeRoll) {
                 growAndRoll(steps, templateChanges);
             } else if (deployed != null && templateChanges && !podsKept().isEmpty()) {
                 steps.add(new DeployStep.ControllerRoll(podsKept()));

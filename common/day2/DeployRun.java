@@ -86,7 +86,9 @@ public final class DeployRun {
         this.connect = connect;
         this.force = force;
         this.deadline = deadline;
-        int restarts = plan.step(DeployStep.Restart.class).map(restart -> restart.order().size()).orElse(0);
+        // Brokers restarted at once come back together: one more ready timeout.
+        int restarts = plan.step(DeployStep.Restart.class).map(restart -> restart.order().size())
+                .orElse(plan.step(DeployStep.RestartAll.class).isPresent() ? 1 : 0);
         this.rollDeadline = deadline + rollTimePerBroker.toNanos() * restarts;
         this.readyTimeout = readyTimeout;
         this.brokersRemoved = plan.removed();
@@ -141,6 +143,15 @@ public final class DeployRun {
             progress.update("renewing the node certificate");
             clusterObjects.replaceSecrets(newSecrets.make(manifests, List.of(ClusterCredentials.NODE_SECRET),
                     observed.credentials()));
+        } else if (step instanceof DeployStep.CreateAdminUser admin) {
+            progress.update("creating user " + admin.user() + " in Kafka");
+            UserAccess.setPassword(kafka(deadline), admin.user(), clusterObjects.password(
+                    ClusterCredentials.ADMIN_SECRET));
+            volumes.labelSecure(observed.claims());
+        } else if (step instanceof DeployStep.RestartAll all) {
+            progress.update("restarting every broker at once");
+            clusterObjects.deletePods(all.pods());
+            restarted = all.pods().size();
         } else if (step instanceof DeployStep.GrantAccess grant) {
             progress.update("granting user " + grant.user() + " its ACLs");
             UserAccess.grant(kafka(deadline), grant.user(), clusterObjects.password(ClusterCredentials.APP_SECRET));
@@ -203,7 +214,7 @@ public final class DeployRun {
                 || step instanceof DeployStep.ReplaceVoters || step instanceof DeployStep.AddVoters
                 || step instanceof DeployStep.AddReplicas || step instanceof DeployStep.AddReplicasCreatedMeanwhile
                 || step instanceof DeployStep.Restart || step instanceof DeployStep.RaiseFeatures
-                || step instanceof DeployStep.GrantAccess;
+                || step instanceof DeployStep.GrantAccess || step instanceof DeployStep.CreateAdminUser;
     }
 
     private void raise(int factor, KafkaManifests manifests, Progress progress) {

@@ -116,6 +116,27 @@ public sealed interface DeployStep {
         }
     }
 
+    /**
+     * Turning security on for an open cluster: the admin user's password into Kafka while the cluster is still open
+     * (the volumes are formatted, so no format adds it), and a note on each volume's claim that the user exists.
+     */
+    record CreateAdminUser(String user) implements DeployStep {
+        public String describe() {
+            return "create user " + user + " in Kafka while the cluster is still open";
+        }
+    }
+
+    /**
+     * Every broker deleted at once, onto a template whose nodes cannot talk to the old ones (their controller and
+     * replication traffic changes protocol): one at a time, the quorum would be lost half-way.
+     */
+    record RestartAll(List<Integer> pods) implements DeployStep {
+        public String describe() {
+            return "restart " + pods.stream().map(KafkaEndpoints::podName).collect(Collectors.joining(", "))
+                    + " at once (the old and the new nodes cannot talk to each other)";
+        }
+    }
+
     /** The app user's password and ACLs into Kafka: read and write on the LearnFlow topics, its consumer groups. */
     record GrantAccess(String user, int topics) implements DeployStep {
         public String describe() {

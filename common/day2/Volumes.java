@@ -2,6 +2,7 @@ package common.day2;
 
 import common.cli.CommandFailure;
 import common.cli.Progress;
+import common.cluster.ClusterSecurity;
 import common.cluster.KafkaEndpoints;
 import common.kube.KubernetesAccess;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
@@ -14,7 +15,10 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.util.List;
 import java.util.Set;
 
-/** The steps that delete Kafka's volumes, or wait for them to go, each waited for until the deploy's deadline. */
+/**
+ * The steps on Kafka's volumes: deleting them or waiting for them to go, each until the deploy's deadline, and the
+ * notes on their claims.
+ */
 final class Volumes {
     private final KubernetesClient client;
     private final KubernetesAccess access;
@@ -48,17 +52,28 @@ final class Volumes {
 
     /** Notes on each claim which Kafka formatted it; a claim deleted meanwhile has nothing to note. */
     void recordFormattedBy(DeployStep.RecordFormattedBy step) {
-        step.volumes().forEach((claim, version) -> {
-            try {
-                client.persistentVolumeClaims().inNamespace(namespace).withName(claim)
-                        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\""
-                                + FormattedBy.ANNOTATION + "\":\"" + version + "\"}}}");
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 404) {
-                    throw access.failure("annotating PersistentVolumeClaim " + claim, e);
-                }
+        step.volumes().forEach((claim, version) -> patch(claim, "annotations", FormattedBy.ANNOTATION, version));
+    }
+
+    /**
+     * Labels each claim of a cluster secured in place as a secure cluster's first format labels it: the admin user
+     * exists in its metadata, so a StatefulSet deployed again onto these volumes is a secure one.
+     */
+    void labelSecure(List<PersistentVolumeClaim> claims) {
+        for (PersistentVolumeClaim claim : claims) {
+            patch(claim.getMetadata().getName(), "labels", ClusterSecurity.LABEL, ClusterSecurity.TLS.id());
+        }
+    }
+
+    private void patch(String claim, String field, String key, String value) {
+        try {
+            client.persistentVolumeClaims().inNamespace(namespace).withName(claim).patch(PatchContext.of(
+                    PatchType.JSON_MERGE), "{\"metadata\":{\"" + field + "\":{\"" + key + "\":\"" + value + "\"}}}");
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw access.failure("noting " + key + " on PersistentVolumeClaim " + claim, e);
             }
-        });
+        }
     }
 
     /** --recreate: the StatefulSet, then exactly its volumes, each waited for. */

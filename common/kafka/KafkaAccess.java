@@ -93,8 +93,9 @@ public final class KafkaAccess implements AutoCloseable {
      */
     public static KafkaAccess portForwarded(KubernetesClient client, KubernetesAccess access, String namespace,
             Duration timeout) {
-        Map<String, Object> credentials = AdminCredentials.read(client, access, namespace);
-        PortForwards forwards = PortForwards.open(client, access, namespace, credentials);
+        var deployed = PortForwards.deployed(client, access, namespace);
+        Map<String, Object> credentials = AdminCredentials.read(client, access, namespace, deployed);
+        PortForwards forwards = PortForwards.open(client, access, namespace, deployed, credentials);
         return new KafkaAccess(forwards.bootstrapServers(), forwards.describe(), timeout, forwards, credentials);
     }
 

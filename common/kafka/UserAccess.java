@@ -28,11 +28,16 @@ public final class UserAccess {
 
     /** Sets the user's password and its ACLs. */
     public static void grant(KafkaAccess kafka, String user, String password) {
+        setPassword(kafka, user, password);
+        kafka.await(kafka.admin().createAcls(acls(user)).all(), "granting user " + user + " its ACLs");
+    }
+
+    /** Sets the user's SCRAM-SHA-512 password (Kafka keeps it in the metadata log, whatever the listeners). */
+    public static void setPassword(KafkaAccess kafka, String user, String password) {
         UserScramCredentialAlteration upsert = new UserScramCredentialUpsertion(user,
                 new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, ITERATIONS), password);
         kafka.await(kafka.admin().alterUserScramCredentials(List.of(upsert)).all(),
                 "setting the password of user " + user);
-        kafka.await(kafka.admin().createAcls(acls(user)).all(), "granting user " + user + " its ACLs");
     }
 
     /** Read, write and describe each LearnFlow topic; read the groups whose names start with the user's. */

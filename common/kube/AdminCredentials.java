@@ -3,6 +3,7 @@ package common.kube;
 import common.cluster.ClusterCredentials;
 import common.cluster.ClusterSecurity;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.Map;
@@ -15,24 +16,29 @@ public final class AdminCredentials {
     private AdminCredentials() {
     }
 
-    /**
-     * The Kafka client settings to sign in as the admin user, or none for an open cluster (no admin Secret). A
-     * caller who may not read the Secret (a Role from before secure clusters) is refused only when the cluster is
-     * secure: an open one needs nothing.
-     */
+    /** As {@link #read(KubernetesClient, KubernetesAccess, String, StatefulSet)}, reading the StatefulSet. */
     public static Map<String, Object> read(KubernetesClient client, KubernetesAccess access, String namespace) {
+        return read(client, access, namespace, PortForwards.deployed(client, access, namespace));
+    }
+
+    /**
+     * The Kafka client settings to sign in as the admin user, or none when the deployed brokers are open: the pods'
+     * listeners decide, not the Secrets (a cluster being secured has them before its brokers restart).
+     */
+    public static Map<String, Object> read(KubernetesClient client, KubernetesAccess access, String namespace,
+            StatefulSet deployed) {
+        if (ClusterSecurity.of(deployed) == ClusterSecurity.NONE) {
+            return Map.of();
+        }
         Secret admin;
         try {
             admin = client.secrets().inNamespace(namespace).withName(ClusterCredentials.ADMIN_SECRET).get();
         } catch (KubernetesClientException e) {
-            if (e.getCode() == 403 && ClusterSecurity.of(PortForwards.deployed(client, access, namespace))
-                    == ClusterSecurity.NONE) {
-                return Map.of();
-            }
             throw access.failure("reading Secret " + ClusterCredentials.ADMIN_SECRET, e);
         }
         if (admin == null) {
-            return Map.of();
+            throw new common.cli.CommandFailure("Secret " + ClusterCredentials.ADMIN_SECRET + " is missing: the "
+                    + "tool cannot sign in to this secure cluster; restore it from a backup");
         }
         Secret ca;
         try {

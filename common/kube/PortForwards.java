@@ -40,8 +40,7 @@ public final class PortForwards implements AutoCloseable {
      * cluster had fewer brokers) are used as they are, and only the missing ones are opened.
      */
     public static PortForwards open(KubernetesClient client, KubernetesAccess access, String namespace,
-            Map<String, Object> clientSecurity) {
-        StatefulSet deployed = deployed(client, access, namespace);
+            StatefulSet deployed, Map<String, Object> clientSecurity) {
         int replicas = deployed.getSpec().getReplicas();
         List<Integer> busy = IntStream.range(0, replicas).map(i -> KafkaEndpoints.PORT_FORWARD_BASE + i)
                 .filter(port -> !free(port)).boxed().toList();

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -81,6 +82,14 @@ public final class ClusterModel implements AutoCloseable {
         int replicas = statefulSet.getSpec().getReplicas();
         int ready = 0;
         int updated = 0;
+        // The kubelets stop the containers of pods deleted together at the same time.
+        List<Integer> deleted = new java.util.ArrayList<>();
+        for (int ordinal = 0; ordinal < replicas; ordinal++) {
+            if (client.pods().inNamespace(namespace).withName(KafkaEndpoints.podName(ordinal)).get() == null) {
+                deleted.add(ordinal);
+            }
+        }
+        nodes.stopTogether(deleted);
         for (int ordinal = 0; ordinal < replicas; ordinal++) {
             String name = KafkaEndpoints.podName(ordinal);
             Pod pod = client.pods().inNamespace(namespace).withName(name).get();

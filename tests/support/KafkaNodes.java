@@ -291,6 +291,18 @@ public final class KafkaNodes implements AutoCloseable {
         processes[node] = null;
     }
 
+    /** Stops these nodes at the same time, each as {@link #stop} does. */
+    public void stopTogether(java.util.Collection<Integer> stopping) throws InterruptedException {
+        for (int node : stopping) {
+            if (processes[node] != null) {
+                processes[node].destroy();
+            }
+        }
+        for (int node : stopping) {
+            stop(node);
+        }
+    }
+
     /**
      * Stops every node at once, as deleting all pods or rebooting the Kubernetes node does: SIGTERM to all, then
      * a kill after {@code grace}. Without a quorum the last brokers cannot finish a controlled shutdown, so with
@@ -354,6 +366,15 @@ public final class KafkaNodes implements AutoCloseable {
     /** How many times node {@code node}'s container has started. */
     public synchronized int starts(int node) {
         return starts[node];
+    }
+
+    /**
+     * Starts a stopped node's container again in the same pod, as the kubelet does after a crash or an OOMKill: the
+     * pod's folders (the rendered config among them) and the volume are still there, so the launch starts Kafka
+     * alone (see LaunchTest).
+     */
+    public void restartContainer(int node) throws IOException {
+        launch(node);
     }
 
     /** Starts a stopped node again on its existing data, as a restarted pod does. */
@@ -482,7 +503,7 @@ public final class KafkaNodes implements AutoCloseable {
             return; // the launch formats a volume once
         }
         List<String> format;
-        if (manifests.security() == common.cluster.ClusterSecurity.NONE) {
+        if (security(node) == common.cluster.ClusterSecurity.NONE) {
             format = new ArrayList<>(List.of(javaExecutable(), "-cp", classpath(node),
                     "kafka.tools.StorageTool", "format", "--cluster-id", environment.get("CLUSTER_ID"), "--config",
                     hostPath(node, IMAGE_CONFIG_DIR + "/server.properties").toString(), "--ignore-formatted"));
@@ -501,7 +522,7 @@ public final class KafkaNodes implements AutoCloseable {
      * variables, and the password file read from the mounted Secret): the java launcher reads them from the file.
      */
     private Path formatArgumentFile(int node, Map<String, String> environment) throws IOException {
-        String arguments = KraftQuorum.FORMAT_ARGUMENTS + " " + manifests.security().formatScram();
+        String arguments = KraftQuorum.FORMAT_ARGUMENTS + " " + security(node).formatScram();
         Matcher read = Pattern.compile("\\$\\(cat ([^)]+)\\)").matcher(arguments);
         arguments = read.replaceAll(m -> Matcher.quoteReplacement(readMounted(node, m.group(1))));
         arguments = arguments.replace("$CLUSTER_ID", environment.get("CLUSTER_ID"))
@@ -511,6 +532,11 @@ public final class KafkaNodes implements AutoCloseable {
         Path file = hostPath(node, KraftQuorum.FORMAT_ARGUMENT_FILE);
         Files.writeString(file, arguments + "\n");
         return file;
+    }
+
+    /** The listeners' security of the template node {@code node} runs (a cluster secured in place changes it). */
+    private common.cluster.ClusterSecurity security(int node) {
+        return common.cluster.ClusterSecurity.of(templates[node]);
     }
 
     private String readMounted(int node, String containerPath) {
@@ -595,7 +621,7 @@ public final class KafkaNodes implements AutoCloseable {
         List<String> command = new ArrayList<>(container.getCommand());
         String script = command.get(command.size() - 1);
         // Everything up to the launch runs as in the pod; the launch itself is what setUp and launch model.
-        String launch = String.join("\n", manifests.launch());
+        String launch = String.join("\n", manifests.withSecurity(security(node)).launch());
         if (!script.endsWith(launch)) {
             throw new AssertionError("the start script does not end with the launch the model knows:\n" + script);
         }
