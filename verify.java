@@ -47,6 +47,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.QuorumInfo;
@@ -194,6 +195,11 @@ public class verify implements Callable<Integer> {
      * every partition serves; a missing broker is reported with the partitions it leaves short.
      */
     private String checkKafka(KafkaAccess access, Integer replicas) {
+        // Its own TLS handshake, made while Kafka answers the checks.
+        String ca = access.trustedCertificates();
+        CompletableFuture<Instant> served = ca == null ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.supplyAsync(() -> BrokerCertificate.expiry(access.firstAddress(), ca,
+                        Duration.ofSeconds(5)));
         Set<Integer> brokers = access.await(access.admin().describeCluster().nodes(), "reading the brokers").stream()
                 .map(Node::id).collect(Collectors.toCollection(TreeSet::new));
         QuorumInfo quorum = access.await(access.admin().describeMetadataQuorum().quorumInfo(), "reading the quorum");
@@ -245,18 +251,15 @@ public class verify implements Callable<Integer> {
         found.putAll(versions.facts());
         return "Kafka healthy: " + brokers.size() + " brokers, controller leader " + quorum.leaderId() + " of "
                 + voters.size() + " voters" + (partitions.warning().isEmpty() ? "" : ", " + partitions.warning())
-                + (versions.note().isEmpty() ? "" : "; " + versions.note()) + certificateNote(access);
+                + (versions.note().isEmpty() ? "" : "; " + versions.note()) + certificateNote(access, served.join());
     }
 
     /**
      * How the tool signed in, and when the certificate the brokers serve expires: within a renewal's margin it is
      * said (the cluster is still healthy), so that a deploy renews it in time.
      */
-    private String certificateNote(KafkaAccess access) {
+    private String certificateNote(KafkaAccess access, Instant expires) {
         found.put("securityProtocol", access.securityProtocol());
-        String ca = access.trustedCertificates();
-        Instant expires = ca == null ? null : BrokerCertificate.expiry(access.firstAddress(), ca,
-                Duration.ofSeconds(5));
         found.put("certificateExpires", expires == null ? null : expires.toString());
         if (expires == null || expires.isAfter(Instant.now().plus(BrokerCertificate.RENEW_BEFORE))) {
             return "";

@@ -101,8 +101,8 @@ class SecureInPlaceTest {
             api.enforce(null);
         }
         assertEquals(0, secured.exitCode(), secured.toString());
-        assertEquals("deploy: warning: turning security on: every broker restarts at once onto TLS and SCRAM; from then on "
-                + "each client needs a user's Secret (learnflow) and the CA's (kafka-cluster-ca-cert)",
+        assertEquals("deploy: warning: turning security on: every broker restarts at once onto TLS and SCRAM; "
+                + "from then on each client needs a user's Secret (learnflow) and the CA's (kafka-cluster-ca-cert)",
                 secured.stderr().lines().filter(line -> line.contains("turning security on")).findFirst()
                         .orElse(secured.stderr()));
         assertTrue(secured.stdout().contains("; rolled 3;"), secured.stdout());
@@ -111,12 +111,12 @@ class SecureInPlaceTest {
         Scripts.Result verify = Scripts.run(api.environment(), Duration.ofMinutes(2), "verify.java", "--json");
         assertEquals(0, verify.exitCode(), verify.toString());
         assertEquals("SASL_SSL", JsonResult.parse(verify).get("securityProtocol"), verify.stdout());
-        Map<String, Object> admin = credentials(ClusterCredentials.ADMIN_SECRET);
+        Map<String, Object> admin = nodes.clientProperties(ClusterCredentials.ADMIN_SECRET);
         assertEquals(List.of("open 0", "open 1", "open 2"), readAll(admin));
 
         Scripts.Result topics = Scripts.run(api.environment(), Duration.ofMinutes(2), "create_topics.java");
         assertEquals(0, topics.exitCode(), topics.toString());
-        try (KafkaProducer<String, String> app = new KafkaProducer<>(producerSettings(credentials(
+        try (KafkaProducer<String, String> app = new KafkaProducer<>(producerSettings(nodes.clientProperties(
                 ClusterCredentials.APP_SECRET)), new StringSerializer(), new StringSerializer())) {
             app.send(new ProducerRecord<>("learning.concept.request", "k", "secure")).get(60, TimeUnit.SECONDS);
         }
@@ -159,16 +159,6 @@ class SecureInPlaceTest {
             values.sort(null);
             return values;
         }
-    }
-
-    /** What a client needs to sign in as the user of {@code userSecret}, read from the Secrets deploy made. */
-    private Map<String, Object> credentials(String userSecret) {
-        Map<String, String> user = KafkaNodes.decoded(api.client().secrets().inNamespace("kafka").withName(userSecret)
-                .get());
-        Map<String, String> ca = KafkaNodes.decoded(api.client().secrets().inNamespace("kafka")
-                .withName(ClusterCredentials.CA_CERT_SECRET).get());
-        return ClusterCredentials.clientProperties(user.get(ClusterCredentials.JAAS_CONFIG),
-                ca.get(ClusterCredentials.CA_CERTIFICATE));
     }
 
     private Properties settings(Map<String, Object> signIn) {

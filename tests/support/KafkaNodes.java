@@ -267,10 +267,10 @@ public final class KafkaNodes implements AutoCloseable {
 
     /**
      * What a client needs to sign in as the user of Secret {@code userSecret} on a secure cluster (nothing on an
-     * open one): its JAAS line and the cluster's CA, read from the Secrets deploy made.
+     * open one, as the pods now run): its JAAS line and the cluster's CA, read from the Secrets deploy made.
      */
     public Map<String, Object> clientProperties(String userSecret) {
-        if (manifests.security() != common.cluster.ClusterSecurity.TLS) {
+        if (security(0) != common.cluster.ClusterSecurity.TLS) {
             return Map.of();
         }
         Map<String, String> user = secrets.apply(userSecret);
