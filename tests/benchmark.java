@@ -13,10 +13,11 @@
 //SOURCES ../common/*.java ../common/*/*.java ../common/cluster/certificates/*.java
 //SOURCES support/Scripts.java support/ApiServer.java support/KafkaNodes.java support/ResourceRequest.java
 //SOURCES support/RbacPolicy.java support/ContainerFilesystem.java support/PodUser.java support/PortForwardPorts.java
-//SOURCES support/PodPortForward.java
+//SOURCES support/PodPortForward.java support/ClusterModel.java
 
 import common.LearnFlowTopics;
 import common.cluster.ClusterProfile;
+import common.cluster.ClusterSecurity;
 import common.cluster.KafkaManifests;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -31,6 +32,7 @@ import java.util.Map;
 import java.util.function.IntConsumer;
 import org.apache.kafka.clients.admin.Admin;
 import tests.support.ApiServer;
+import tests.support.ClusterModel;
 import tests.support.KafkaNodes;
 import tests.support.Scripts;
 
@@ -43,9 +45,8 @@ import tests.support.Scripts;
 public class benchmark {
     private static final List<String> ROWS = new ArrayList<>();
     /** kafka-run-class.sh's JVM settings for the tools (KAFKA_HEAP_OPTS and KAFKA_JVM_PERFORMANCE_OPTS defaults). */
-    private static final List<String> KAFKA_TOOL_JVM = List.of("-Xmx256M", "-server", "-XX:+UseG1GC",
-            "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent",
-            "-XX:MaxInlineLevel=15", "-Djava.awt.headless=true");
+    private static final List<String> KAFKA_TOOL_JVM = List.of(("-Xmx256M " + ClusterProfile.JvmOptions.KAFKA_DEFAULT)
+            .split(" "));
 
     public static void main(String... args) throws Exception {
         java.util.logging.LogManager.getLogManager().reset();
@@ -72,15 +73,14 @@ public class benchmark {
             long start = System.nanoTime();
             // Open clusters, as the rows were first measured (prod's default is secure: see the README).
             try (KafkaNodes nodes = KafkaNodes.start(new KafkaManifests(profile, "kafka",
-                    KafkaManifests.DEFAULT_IMAGE, null, null).withSecurity(common.cluster.ClusterSecurity.NONE))) {
+                    KafkaManifests.DEFAULT_IMAGE, null, null).withSecurity(ClusterSecurity.NONE))) {
                 String started = seconds(System.nanoTime() - start);
                 String against = profile.replicas + " real broker" + (profile.replicas > 1 ? "s" : "");
                 String bootstrap = nodes.bootstrapServers();
                 boolean oneBroker = profile.replicas == 1;
                 try (Admin admin = nodes.admin(bootstrap)) {
                     if (oneBroker) {
-                        writeArchiveAfresh("create_topics.java");
-                        writeArchiveAfresh("verify.java");
+                        writeArchivesAfresh();
                     }
                     long ours = time("create_topics.java (7 created)", against, runs, "-", Map.of(),
                             run -> deleteLearnFlowTopics(admin), "create_topics.java", "--bootstrap-server", bootstrap);
@@ -98,14 +98,55 @@ public class benchmark {
                         ROWS.add(String.format("| ratio: 7 × kafka-topics.sh / create_topics.java (7 created) | %s"
                                 + " | %.1f× | | | ≥ 10× |", against, baseline / (double) ours));
                         mcpToolCalls(against, runs, bootstrap);
+                        containerStarts(nodes, against, runs);
                     }
                 }
                 ROWS.add("| (test harness) start " + against + " from the rendered StatefulSet | this machine | "
                         + started + " | | | |");
             }
         }
+        for (ClusterSecurity security : ClusterSecurity.values()) {
+            throughTheApi(runs, security);
+        }
         ROWS.forEach(System.out::println);
         System.exit(0);
+    }
+
+    /**
+     * How soon a stopped broker accepts on 9092 again (what the readiness probe checks). Its container restarted in
+     * the pod (a crash, an OOMKill) starts Kafka alone: the pod's folders keep the rendered config and the volume its
+     * format. A new pod on the volume (a roll) runs the image's setup JVM first.
+     */
+    private static void containerStarts(KafkaNodes nodes, String against, int runs) throws Exception {
+        long[] restarted = new long[runs];
+        long[] newPod = new long[runs];
+        for (int i = 0; i < runs; i++) {
+            restarted[i] = untilClientPortOpens(nodes, () -> nodes.restartContainer(0));
+            newPod[i] = untilClientPortOpens(nodes, () -> nodes.restart(0));
+        }
+        long kafkaAlone = row("(test harness) container restarted in its pod, to 9092: Kafka alone", against, "-",
+                restarted);
+        long withSetup = row("(test harness) new pod on the volume, to 9092: the image's setup, then Kafka", against,
+                "-", newPod);
+        ROWS.add(String.format("| ratio: new pod / container restarted | %s | %.1f× | | | - |", against,
+                withSetup / (double) kafkaAlone));
+    }
+
+    private interface NodeStart {
+        void start() throws Exception;
+    }
+
+    private static long untilClientPortOpens(KafkaNodes nodes, NodeStart start) throws Exception {
+        nodes.stop(0);
+        long begin = System.nanoTime();
+        start.start();
+        while (!nodes.accepts(0, common.cluster.KafkaEndpoints.CLIENT_PORT)) {
+            if (System.nanoTime() - begin > Duration.ofMinutes(2).toNanos()) {
+                throw new IllegalStateException("the broker did not open 9092 within 2 minutes");
+            }
+            Thread.sleep(10);
+        }
+        return System.nanoTime() - begin;
     }
 
     /**
@@ -132,6 +173,57 @@ public class benchmark {
             plan.add("--plan");
             time("deploy.java " + profile.id() + " --plan (nothing to do)", against + ", stand-in API server", runs,
                     "1.2 s", api.environment(), "deploy.java", plan.toArray(String[]::new));
+        }
+    }
+
+    /**
+     * A dev cluster as a user meets it: deployed (with its Secrets and the LearnFlow user's grant when secure), its
+     * node run from the rendered pod with the Secrets mounted, the commands given nothing but the namespace: they
+     * read the Kubernetes API (the cluster, and the admin's Secrets when secure) and reach the broker through a
+     * port-forward (the stand-in API server's, to the real node). On a secure cluster (TLS, SCRAM-SHA-512, ACLs)
+     * they are also timed signing in from Kafka's client config file, as {@code --bootstrap-server} users do.
+     */
+    private static void throughTheApi(int runs, ClusterSecurity security) throws Exception {
+        try (ApiServer api = new ApiServer()) {
+            List<String> deploy = List.of("dev", "-n", "kafka", "--security", security.id(), "--timeout", "300s");
+            deploy(api, deploy, "--no-wait");
+            KafkaManifests manifests = new KafkaManifests(ClusterProfile.DEV, "kafka", KafkaManifests.DEFAULT_IMAGE,
+                    null, null).withSecurity(security);
+            try (KafkaNodes nodes = KafkaNodes.startSecure(manifests, api.client());
+                    ClusterModel model = new ClusterModel(api, "kafka", nodes);
+                    Admin admin = nodes.admin(nodes.bootstrapServers())) {
+                deploy(api, deploy);
+                String broker = security == ClusterSecurity.TLS ? "1 real broker, TLS + SCRAM" : "1 real broker";
+                String against = broker + ", stand-in API server and its port-forward";
+                // Each way in loads its own classes (fabric8's, TLS and SASL): archived from a first run that took it.
+                writeArchivesAfresh();
+                time("create_topics.java -n kafka (re-run, 7 existing)", against, runs, "-", api.environment(),
+                        run -> { }, "create_topics.java", "-n", "kafka");
+                time("verify.java -n kafka", against, runs, "-", api.environment(), run -> { }, "verify.java", "-n",
+                        "kafka");
+                if (security == ClusterSecurity.TLS) {
+                    writeArchivesAfresh();
+                    String[] signIn = {"--bootstrap-server", nodes.bootstrapServers(), "--command-config",
+                            nodes.commandConfig().toString()};
+                    time("create_topics.java --command-config (7 created)", broker, runs, "-", Map.of(),
+                            run -> deleteLearnFlowTopics(admin), "create_topics.java", signIn);
+                    time("create_topics.java --command-config (re-run, 7 existing)", broker, runs, "1.0 s",
+                            Map.of(), run -> { }, "create_topics.java", signIn);
+                    time("verify.java --command-config", broker, runs, "1.0 s", Map.of(), run -> { }, "verify.java",
+                            signIn);
+                }
+                model.check();
+            }
+        }
+    }
+
+    private static void deploy(ApiServer api, List<String> args, String... more) {
+        List<String> all = new ArrayList<>(args);
+        all.addAll(List.of(more));
+        Scripts.Result result = Scripts.run(api.environment(), Duration.ofMinutes(5), "deploy.java",
+                all.toArray(String[]::new));
+        if (result.exitCode() != 0) {
+            throw new IllegalStateException("deploy failed: " + result);
         }
     }
 
@@ -165,6 +257,11 @@ public class benchmark {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    private static void writeArchivesAfresh() {
+        writeArchiveAfresh("create_topics.java");
+        writeArchiveAfresh("verify.java");
     }
 
     private static long time(String what, String against, int runs, String goal, Map<String, String> env,
