@@ -42,7 +42,7 @@ public enum ClusterSecurity {
 
     /** The security a volume was formatted for: only secure clusters label their claims. */
     public static ClusterSecurity of(io.fabric8.kubernetes.api.model.PersistentVolumeClaim claim) {
-        Map<String, String> labels = claim.getMetadata().getLabels();
+        Map<String, String> labels = claim.getMetadata() == null ? null : claim.getMetadata().getLabels();
         return labels != null && TLS.id().equals(labels.get(LABEL)) ? TLS : NONE;
     }
 

@@ -107,9 +107,10 @@ public final class DeployPlanner {
                         : request.security() != null ? request.security() : request.rendered().security())
                 .withRestartMarker(request.restartMarker() != null ? request.restartMarker()
                         : renewal != null ? Instant.now().toString() : KafkaManifests.restartMarker(live));
-        if (live != null) {
+        var claimTemplates = live == null ? null : live.getSpec().getVolumeClaimTemplates();
+        if (claimTemplates != null && !claimTemplates.isEmpty()) {
             // A deployed claim template cannot change: a cluster secured in place keeps its open one's label.
-            shaped = shaped.withClaimSecurity(ClusterSecurity.of(live.getSpec().getVolumeClaimTemplates().get(0)));
+            shaped = shaped.withClaimSecurity(ClusterSecurity.of(claimTemplates.get(0)));
         }
         this.blockers = live == null ? List.of() : InPlaceChange.blockers(live, shaped.statefulSet());
         this.deployed = blockers.isEmpty() ? live : null;
