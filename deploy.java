@@ -277,8 +277,9 @@ public class deploy implements Callable<Integer> {
             long deadline, long start) {
         DeployPlan plan = planned.plan();
         if (plan.step(DeployStep.CreateAdminUser.class).isPresent()) {
-            output.warn("turning security on: every broker restarts" + (plan.manifests().replicas() > 1 ? " at once"
-                    : "") + " onto TLS and SCRAM; from then on each client needs a user's Secret ("
+            boolean together = plan.step(DeployStep.RestartAll.class).isPresent();
+            output.warn("turning security on: every broker restarts" + (together ? " at once" : "")
+                    + " onto TLS and SCRAM; from then on each client needs a user's Secret ("
                     + ClusterCredentials.APP_SECRET + ") and the CA's (" + ClusterCredentials.CA_CERT_SECRET + ")");
         }
         DeployRun.Result result = new DeployRun(client, access, namespace.get(), output,
